@@ -1,0 +1,201 @@
+"""Async job workers: claim queued jobs from the database, run them, keep a heartbeat.
+
+Every management server process runs a `JobRunner`. Jobs are claimed with a
+compare-and-swap on `owner_msid` (`UPDATE … WHERE owner_msid IS NULL`), so two servers
+on one database never run the same job. Each server refreshes its heartbeat; when a
+server's heartbeat is older than `management.server.heartbeat.timeout`, any live server
+fails that server's unfinished jobs with a clear error and raises an alert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from native.model import Alert, AsyncJob, ManagementServer, utcnow
+from native.model.jobs import JOB_FAILED, JOB_PENDING
+from native.services.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+ALERT_TYPE_MANAGEMENT_NODE = 13
+
+
+class JobRunner:
+    """Worker threads that run queued jobs through `execute(job_uuid)`.
+
+    `execute` must store the job's outcome itself and never raise.
+    """
+
+    def __init__(
+        self,
+        *,
+        runtime: Runtime,
+        execute: Callable[[str], None],
+        workers: int = 4,
+        poll_interval: float = 1.0,
+        heartbeat_interval: float = 2.0,
+    ) -> None:
+        self.runtime = runtime
+        self.execute = execute
+        self.workers = workers
+        self.poll_interval = poll_interval
+        self.heartbeat_interval = heartbeat_interval
+        self._wake = threading.Condition()
+        self._pending_wakeups = 0
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        """Register this server, then start the workers and the housekeeping thread."""
+        with self.runtime.db.session() as session:
+            self._register(session)
+        for index in range(self.workers):
+            self._spawn(self._work, f"alto-job-{index}")
+        self._spawn(self._housekeep, "alto-job-housekeeping")
+
+    def _register(self, session: Session) -> None:
+        session.merge(
+            ManagementServer(
+                msid=self.runtime.msid,
+                name=f"{socket.gethostname()}:{os.getpid()}",
+                started=utcnow(),
+                last_heartbeat=utcnow(),
+                state="Up",
+            )
+        )
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        """Stop taking jobs, wait for running ones, and mark this server down."""
+        self._stopping.set()
+        with self._wake:
+            self._wake.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+        with self.runtime.db.session() as session:
+            session.execute(
+                update(ManagementServer)
+                .where(ManagementServer.msid == self.runtime.msid)
+                .values(state="Down")
+            )
+
+    def wake(self) -> None:
+        """Tell a worker that a job was just queued."""
+        with self._wake:
+            self._pending_wakeups += 1
+            self._wake.notify()
+
+    def _wait(self) -> None:
+        with self._wake:
+            if self._pending_wakeups == 0:
+                self._wake.wait(self.poll_interval)
+            self._pending_wakeups = max(0, self._pending_wakeups - 1)
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                job_id = self.claim()
+            except Exception:
+                log.exception("claiming a job failed")
+                job_id = None
+            if job_id is None:
+                self._wait()
+                continue
+            self.execute(job_id)
+
+    def claim(self) -> str | None:
+        """Take the oldest unclaimed pending job for this server; None if there is none."""
+        with self.runtime.db.session() as session:
+            candidates = session.execute(
+                select(AsyncJob.id, AsyncJob.uuid)
+                .where(AsyncJob.status == JOB_PENDING, AsyncJob.owner_msid.is_(None))
+                .order_by(AsyncJob.id)
+                .limit(8)
+            ).all()
+            for job_pk, job_uuid in candidates:
+                claimed = session.execute(
+                    update(AsyncJob)
+                    .where(AsyncJob.id == job_pk, AsyncJob.owner_msid.is_(None))
+                    .values(owner_msid=self.runtime.msid, last_updated=utcnow())
+                )
+                if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                    return str(job_uuid)
+        return None
+
+    def _housekeep(self) -> None:
+        while not self._stopping.wait(self.heartbeat_interval):
+            try:
+                self.heartbeat()
+                self.fail_jobs_of_dead_servers()
+            except Exception:
+                log.exception("job housekeeping failed")
+
+    def heartbeat(self) -> None:
+        """Refresh this server's heartbeat, registering again if it was taken for dead."""
+        with self.runtime.db.session() as session:
+            beat = session.execute(
+                update(ManagementServer)
+                .where(ManagementServer.msid == self.runtime.msid)
+                .values(last_heartbeat=utcnow(), state="Up")
+            )
+            if beat.rowcount == 0:  # type: ignore[attr-defined]
+                self._register(session)
+
+    def fail_jobs_of_dead_servers(self) -> int:
+        """Fail the unfinished jobs of servers whose heartbeat stopped; returns how many."""
+        with self.runtime.db.session() as session:
+            timeout = int(self.runtime.settings.get(session, "management.server.heartbeat.timeout"))
+            cutoff = utcnow() - dt.timedelta(seconds=timeout)
+            dead = session.scalars(
+                select(ManagementServer).where(
+                    ManagementServer.msid != self.runtime.msid,
+                    ManagementServer.last_heartbeat < cutoff,
+                )
+            ).all()
+            failed = 0
+            for server in dead:
+                failed += self._fail_orphans(session, server)
+                session.delete(server)
+            return failed
+
+    def _fail_orphans(self, session: Session, server: ManagementServer) -> int:
+        text = (
+            f"Job failed because management server {server.name} stopped while running it; "
+            "it was not resumed since the command may have been half-done"
+        )
+        now = utcnow()
+        result = session.execute(
+            update(AsyncJob)
+            .where(AsyncJob.owner_msid == server.msid, AsyncJob.status == JOB_PENDING)
+            .values(
+                status=JOB_FAILED,
+                result_code=530,
+                result=json.dumps({"errorcode": 530, "errortext": text}),
+                completed=now,
+                last_updated=now,
+            )
+        )
+        count = int(result.rowcount)  # type: ignore[attr-defined]
+        if count:
+            session.add(
+                Alert(
+                    alert_type=ALERT_TYPE_MANAGEMENT_NODE,
+                    name="ALERT.MANAGEMENT",
+                    description=f"Management server {server.name} stopped; {count} running job(s) failed",
+                )
+            )
+        return count

@@ -1,0 +1,47 @@
+"""Role-based access: ordered allow/deny rules per role, matched against command names."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from native.model import RolePermission
+
+ALLOW = "ALLOW"
+DENY = "DENY"
+
+
+def rule_matches(rule: str, command: str) -> bool:
+    """Whether a rule (a command name, optionally with `*` wildcards) names the command."""
+    return fnmatch.fnmatchcase(command.lower(), rule.lower())
+
+
+def valid_rule(rule: str) -> bool:
+    """Rules are command names with letters, digits and `*` wildcards only."""
+    return bool(rule) and all(char.isalnum() or char == "*" for char in rule)
+
+
+def first_matching_permission(rules: list[RolePermission], command: str) -> str | None:
+    """The permission of the first rule (in order) that matches, or None if none does."""
+    for rule in rules:
+        if rule_matches(rule.rule, command):
+            return rule.permission
+    return None
+
+
+def ordered_rules(session: Session, role_id: int) -> list[RolePermission]:
+    """A role's rules in evaluation order."""
+    return list(
+        session.scalars(
+            select(RolePermission)
+            .where(RolePermission.role_id == role_id)
+            .order_by(RolePermission.sort_order, RolePermission.id)
+        )
+    )
+
+
+def role_allows(session: Session, role_id: int, command: str) -> bool:
+    """The first matching rule decides; a command no rule matches is denied."""
+    return first_matching_permission(ordered_rules(session, role_id), command) == ALLOW

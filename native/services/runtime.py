@@ -1,0 +1,29 @@
+"""The process-wide services a running command may use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from native.services.db import Database
+from native.services.secrets import SecretBox
+from native.services.settings import Settings, core_settings
+
+VERSION = "4.19.1.0"
+
+
+@dataclass(kw_only=True)
+class Runtime:
+    """One per management server process.
+
+    `msid` identifies this process to other management servers sharing the database;
+    `wake_jobs` nudges the local job workers after a job is queued.
+    """
+
+    db: Database
+    secrets: SecretBox
+    msid: str
+    region: str = "us-east-1"
+    settings: Settings = field(default_factory=core_settings)
+    version: str = VERSION
+    wake_jobs: Callable[[], None] = lambda: None

@@ -1,0 +1,240 @@
+"""Global settings: declared definitions with type, default, scope and validation.
+
+Values set by administrators are stored in `setting_value`; a lookup falls back from
+account to domain to global, then to the declared default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from native.model import SettingValue
+from native.services.errors import InvalidParameterValue
+
+SCOPES = ("global", "domain", "account")
+
+
+def _parse_boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return lowered == "true"
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "Boolean": _parse_boolean,
+    "Integer": int,
+    "Long": int,
+    "Float": float,
+    "String": str,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Setting:
+    """The definition of one setting. `scopes` lists where it may be overridden."""
+
+    name: str
+    category: str
+    type: str
+    default: str
+    description: str
+    scopes: tuple[str, ...] = ("global",)
+    is_dynamic: bool = True
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    component: str = "ManagementServer"
+
+    def parse(self, text: str) -> Any:
+        """The typed value of `text`, or ValueError saying why it is not acceptable."""
+        value = _PARSERS[self.type](text)
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"must be at least {self.minimum:g}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"must be at most {self.maximum:g}")
+        if self.choices and text not in self.choices:
+            raise ValueError(f"must be one of {', '.join(self.choices)}")
+        return value
+
+
+@dataclass
+class Settings:
+    """The registry of setting definitions, and typed reads and validated writes of values."""
+
+    definitions: dict[str, Setting] = field(default_factory=dict)
+
+    def define(self, setting: Setting) -> Setting:
+        if setting.name in self.definitions:
+            raise ValueError(f"setting {setting.name} is defined twice")
+        setting.parse(setting.default)
+        self.definitions[setting.name] = setting
+        return setting
+
+    def definition(self, name: str) -> Setting:
+        try:
+            return self.definitions[name]
+        except KeyError:
+            raise InvalidParameterValue(f"Configuration {name} does not exist") from None
+
+    def stored(self, session: Session, name: str, *, scope: str = "global", scope_id: int = 0) -> str | None:
+        """The raw value stored at exactly this scope, or None when nothing is set there."""
+        row = session.scalars(
+            select(SettingValue).where(
+                SettingValue.name == name,
+                SettingValue.scope == scope,
+                SettingValue.scope_id == scope_id,
+            )
+        ).first()
+        return None if row is None else row.value
+
+    def raw(
+        self,
+        session: Session,
+        name: str,
+        *,
+        account_id: int | None = None,
+        domain_id: int | None = None,
+    ) -> str:
+        """The effective raw value: account, then domain, then global, then the default."""
+        definition = self.definition(name)
+        lookups = []
+        if account_id is not None and "account" in definition.scopes:
+            lookups.append(("account", account_id))
+        if domain_id is not None and "domain" in definition.scopes:
+            lookups.append(("domain", domain_id))
+        lookups.append(("global", 0))
+        for scope, scope_id in lookups:
+            value = self.stored(session, name, scope=scope, scope_id=scope_id)
+            if value is not None:
+                return value
+        return definition.default
+
+    def get(self, session: Session, name: str, **scope: int | None) -> Any:
+        """The effective typed value (see `raw`)."""
+        return self.definition(name).parse(self.raw(session, name, **scope))
+
+    def set(self, session: Session, name: str, value: str, *, scope: str = "global", scope_id: int = 0) -> None:
+        """Validate and store a value; InvalidParameterValue names the setting and the reason."""
+        definition = self.definition(name)
+        if scope not in definition.scopes:
+            raise InvalidParameterValue(
+                f"Configuration {name} cannot be set at {scope} scope; "
+                f"valid scopes: {', '.join(definition.scopes)}"
+            )
+        try:
+            definition.parse(value)
+        except ValueError as exc:
+            raise InvalidParameterValue(
+                f"Invalid value {value!r} for configuration {name} of type {definition.type}: {exc}"
+            ) from None
+        row = session.scalars(
+            select(SettingValue).where(
+                SettingValue.name == name,
+                SettingValue.scope == scope,
+                SettingValue.scope_id == scope_id,
+            )
+        ).first()
+        now = dt.datetime.now(dt.timezone.utc)
+        if row is None:
+            session.add(SettingValue(name=name, scope=scope, scope_id=scope_id, value=value, updated=now))
+        else:
+            row.value = value
+            row.updated = now
+
+
+def core_settings() -> Settings:
+    """The settings the management server itself reads."""
+    settings = Settings()
+    for setting in (
+        Setting(
+            name="default.page.size",
+            category="Advanced",
+            type="Long",
+            default="500",
+            minimum=1,
+            description="Default page size for API list calls; also the largest pagesize accepted",
+        ),
+        Setting(
+            name="session.timeout",
+            category="Advanced",
+            type="Integer",
+            default="1800",
+            minimum=60,
+            description="Seconds a web console session may stay idle before it expires",
+        ),
+        Setting(
+            name="management.server.heartbeat.timeout",
+            category="Advanced",
+            type="Integer",
+            default="60",
+            minimum=1,
+            description="Seconds without a heartbeat after which a management server is taken "
+            "as dead and its running jobs are failed",
+        ),
+        Setting(
+            name="event.purge.delay",
+            category="Advanced",
+            type="Integer",
+            default="15",
+            minimum=0,
+            description="Days to keep events before they are purged; 0 keeps them forever",
+        ),
+        Setting(
+            name="allow.user.create.projects",
+            category="Advanced",
+            type="Boolean",
+            default="true",
+            scopes=("global", "domain"),
+            description="If regular users can create a project; true by default",
+        ),
+        Setting(
+            name="allow.user.view.destroyed.vm",
+            category="Advanced",
+            type="Boolean",
+            default="false",
+            scopes=("global", "account"),
+            description="Determines whether users can view their destroyed or expunging vm",
+        ),
+        Setting(
+            name="allow.user.expunge.recover.vm",
+            category="Advanced",
+            type="Boolean",
+            default="false",
+            scopes=("global", "account"),
+            description="Determines whether users can expunge or recover their vm",
+        ),
+        Setting(
+            name="custom.diskoffering.size.min",
+            category="Advanced",
+            type="Long",
+            default="1",
+            minimum=1,
+            description="Minimum size in GB for a custom disk offering",
+        ),
+        Setting(
+            name="custom.diskoffering.size.max",
+            category="Advanced",
+            type="Long",
+            default="1024",
+            minimum=1,
+            description="Maximum size in GB for a custom disk offering",
+        ),
+        Setting(
+            name="security.password.min.length",
+            category="Secure",
+            type="Integer",
+            default="8",
+            minimum=1,
+            maximum=255,
+            description="Minimum length of a user password",
+        ),
+    ):
+        settings.define(setting)
+    return settings
