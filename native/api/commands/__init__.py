@@ -1,5 +1,7 @@
-"""Native API commands, one module per area; importing this package registers them all."""
+"""Native API commands, one module per area. Importing this package registers them all."""
 
-from native.api.commands import apis, domains, jobs
+import importlib
+import pkgutil
 
-__all__ = ["apis", "domains", "jobs"]
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
