@@ -50,7 +50,7 @@ class AltoApp:
             endpoint, _ = adapter.match()
             response = self.handlers[str(endpoint)](request)
         except HTTPException as exc:
-            response = exc.get_response(environ)  # type: ignore[assignment]
+            response = exc.get_response(environ)
         return response(environ, start_response)
 
     def close(self) -> None:

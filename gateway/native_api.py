@@ -10,7 +10,13 @@ from werkzeug.wrappers import Request, Response
 from gateway.cloudstack_signature import parse_expires, signature_matches
 from native.api.auth import Authenticator
 from native.api.dispatcher import Dispatcher, Reply
-from native.api.render import JSON_CONTENT_TYPE, XML_CONTENT_TYPE, encode_json, encode_xml, error_tree
+from native.api.render import (
+    JSON_CONTENT_TYPE,
+    XML_CONTENT_TYPE,
+    encode_json,
+    encode_xml,
+    error_tree,
+)
 from native.api.responses import Tree
 from native.services.caller import Caller
 from native.services.errors import CloudError, Unauthorized, UnsupportedAction
@@ -85,7 +91,7 @@ class NativeApiEndpoint:
                 raise Unauthorized(
                     "signatureVersion 3 requires an 'expires' parameter like 2026-01-31T12:00:00+0000"
                 )
-            if expires <= dt.datetime.now(dt.timezone.utc):
+            if expires <= dt.datetime.now(dt.UTC):
                 raise Unauthorized(f"Request expired -- ignoring ...sig: {signature}")
         owner = self.authenticator.key_owner(api_key)
         if owner is None or not signature_matches(
@@ -104,12 +110,12 @@ class NativeApiEndpoint:
             domain=_get(params, "domain"),
         )
         if login is None:
-            error = Unauthorized(
+            failure = Unauthorized(
                 "Failed to authenticate user "
                 f"{_get(params, 'username') or ''} in domain {_get(params, 'domain') or '/'}; "
                 "please provide valid credentials"
             )
-            return self._encode(Reply("login", error.errorcode, error_tree(error)), as_json)
+            return self._encode(Reply("login", failure.errorcode, error_tree(failure)), as_json)
         response = self._encode(Reply("login", 200, login.body), as_json)
         response.set_cookie(
             SESSION_COOKIE, login.cookie, httponly=True, samesite="Lax", path="/", secure=request.is_secure

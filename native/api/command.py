@@ -26,8 +26,8 @@ from native.api.responses import ResponseObject, Result
 from native.model import Account, Domain
 from native.services.caller import Caller, RoleType
 from native.services.errors import InvalidParameterValue
-from native.services.visibility import can_see_account, owned_clause
 from native.services.runtime import Runtime
+from native.services.visibility import can_see_account, owned_clause
 
 ALL_ROLES = frozenset(RoleType)
 ADMINS = frozenset({RoleType.ADMIN, RoleType.DOMAIN_ADMIN})

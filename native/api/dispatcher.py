@@ -22,7 +22,13 @@ from native.api.responses import ResponseObject, Result, Tree
 from native.model import AsyncJob, User, utcnow
 from native.model.jobs import JOB_FAILED, JOB_PENDING, JOB_SUCCEEDED
 from native.services.caller import Caller
-from native.services.errors import CloudError, ConcurrentOperation, InternalError, Unauthorized, UnsupportedAction
+from native.services.errors import (
+    CloudError,
+    ConcurrentOperation,
+    InternalError,
+    Unauthorized,
+    UnsupportedAction,
+)
 from native.services.events import record_event
 from native.services.rbac import role_allows
 from native.services.runtime import Runtime

@@ -120,7 +120,7 @@ class DateKind(Kind[dt.datetime]):
             except ValueError:
                 continue
             if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=dt.timezone.utc)
+                parsed = parsed.replace(tzinfo=dt.UTC)
             return parsed
         raise MalformedParameter(
             f"Unable to execute API command {scope.command.lower()} due to invalid value "
@@ -258,7 +258,7 @@ class Param(Generic[V]):
     def __get__(self, instance: object | None, owner: type) -> Param[V] | V:
         if instance is None:
             return self
-        return cast(V, getattr(instance, "_values")[self.name])
+        return cast(V, cast(Any, instance)._values[self.name])
 
     def parse(self, raw: Mapping[str, str], *, scope: ParseScope) -> V:
         """The parsed value from the raw request parameters (matched case-insensitively)."""

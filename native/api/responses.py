@@ -42,7 +42,7 @@ class Field:
 
 def format_date(value: dt.datetime) -> str:
     """CloudStack's date format: `2026-11-22T23:33:01+0000`."""
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 def _to_tree(value: Any) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid as uuidlib
-
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Integer, MetaData, String
@@ -23,7 +22,7 @@ NAMING_CONVENTION = {
 
 def utcnow() -> dt.datetime:
     """The current time in UTC, timezone-aware."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def new_uuid() -> str:
@@ -53,12 +52,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; pass an aware UTC time")
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
 
     def process_result_value(
         self, value: dt.datetime | None, dialect: object
     ) -> dt.datetime | None:
-        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+        return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
 class Base(DeclarativeBase):

@@ -45,7 +45,7 @@ class Database:
                 url, connect_args={"check_same_thread": False, "timeout": 30}
             )
             _configure_sqlite(self.engine)
-            writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            writer: Engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         else:
             self.engine = create_engine(
                 url,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -58,7 +58,7 @@ class SecretBox:
     def __init__(self, *, key: str) -> None:
         try:
             self._fernet = Fernet(key.encode())
-        except (ValueError, base64.binascii.Error) as exc:
+        except (ValueError, binascii.Error) as exc:
             raise ValueError("the encryption key is not a valid Fernet key") from exc
 
     def seal(self, plaintext: str) -> str:

@@ -141,7 +141,7 @@ class Settings:
                 SettingValue.scope_id == scope_id,
             )
         ).first()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         if row is None:
             session.add(SettingValue(name=name, scope=scope, scope_id=scope_id, value=value, updated=now))
         else:

@@ -6,7 +6,7 @@ from native.api.command import ALL_ROLES, REGISTRY, Command, CommandContext
 from native.api.params import Param, string
 from native.api.responses import Field, ListResult, ResponseObject
 from native.services.caller import Caller
-from native.services.rbac import first_matching_permission, ordered_rules, ALLOW
+from native.services.rbac import ALLOW, first_matching_permission, ordered_rules
 
 
 class ApiParameterResponse(ResponseObject, object_name="params"):

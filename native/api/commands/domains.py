@@ -63,7 +63,7 @@ class CreateDomain(
         return DomainResponse.of(ctx.session, domain)
 
 
-def _filtered(query: Select[tuple[Domain]], command: ListDomains | ListDomainChildren) -> Select[tuple[Domain]]:
+def _filtered(query: Select[Domain], command: ListDomains | ListDomainChildren) -> Select[Domain]:
     query = query.where(Domain.removed.is_(None))
     if command.name is not None:
         query = query.where(Domain.name == command.name)
@@ -72,7 +72,7 @@ def _filtered(query: Select[tuple[Domain]], command: ListDomains | ListDomainChi
     return query
 
 
-def _page(ctx: CommandContext, command: ListCommand, query: Select[tuple[Domain]]) -> ListResult:
+def _page(ctx: CommandContext, command: ListCommand, query: Select[Domain]) -> ListResult:
     count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     offset, limit = command.paging(ctx)
     rows = ctx.session.scalars(query.order_by(Domain.path).offset(offset).limit(limit)).all()
