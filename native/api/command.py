@@ -90,8 +90,13 @@ class Command:
                 setattr(cls, attribute, value)
         collected: dict[str, Param[Any]] = {}
         for klass in reversed(cls.__mro__):
-            for value in vars(klass).values():
+            for attribute, value in vars(klass).items():
                 if isinstance(value, Param):
+                    if hasattr(Command, attribute):
+                        raise TypeError(
+                            f"{cls.__name__}.{attribute} hides Command.{attribute}; declare it "
+                            f"under another attribute with api_name={attribute!r}"
+                        )
                     collected[value.name] = value
         cls.params = collected
         if api is not None:
@@ -104,8 +109,8 @@ class Command:
         self._values = dict(values)
 
     @classmethod
-    def description(cls) -> str:
-        """The command's description: the first paragraph of its docstring."""
+    def summary(cls) -> str:
+        """The command's API description: the first paragraph of its docstring."""
         doc = inspect.getdoc(cls) or ""
         return doc.split("\n\n")[0].replace("\n", " ").strip()
 
@@ -137,8 +142,8 @@ class Command:
         if isinstance(result, ResponseObject):
             label = result.values.get("name") or result.values.get("username") or result.values.get("id")
             if label is not None:
-                return f"{self.description()}: {label}"
-        return self.description()
+                return f"{self.summary()}: {label}"
+        return self.summary()
 
 
 class ListCommand(Command):

@@ -128,7 +128,7 @@ class Dispatcher:
                 ctx.session,
                 caller=ctx.caller,
                 event_type=declared.event_type,
-                description=f"{declared.description()} (job {job.uuid})",
+                description=f"{declared.summary()} (job {job.uuid})",
                 state="Scheduled",
                 resource_type=declared.entity_type,
                 resource_id=job.instance_id,

@@ -105,7 +105,7 @@ def test_signature_version_3_needs_expires(alto_server: AltoServer) -> None:
 
 
 def test_cs_sends_signature_version_3_with_expires_and_is_accepted(admin: CloudStack) -> None:
-    kind, params = admin._prepare_request("listDomains")
+    _kind, params = admin._prepare_request("listDomains")
     assert params["signatureVersion"] == "3" and "expires" in params
     assert admin.listDomains()["count"] == 1
 

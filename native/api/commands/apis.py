@@ -54,7 +54,7 @@ def describe(command: type[Command]) -> ApiResponse:
     fields = [] if command.response is None else list(command.response.fields.values())
     return ApiResponse(
         name=command.api_name,
-        description=command.description(),
+        description=command.summary(),
         since=command.since,
         isasync=command.is_async,
         related=",".join(related) or None,

@@ -1,0 +1,1 @@
+"""The Alto appliance: configuration, first-boot setup and the `alto` command."""

@@ -1,0 +1,213 @@
+"""First-boot and every-boot setup: data directory, encryption key, schema, defaults.
+
+`prepare` is idempotent: the first call creates the data directory (0700), the
+encryption key, the schema, the default domain/roles/admin and the admin's credentials
+file (0600); later calls migrate the schema if needed and create nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance.config import Config, ConfigError, env_name
+
+KEY_FILE = "encryption.key"
+CREDENTIALS_FILE = "admin-credentials.json"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Credentials:
+    """The contents of `admin-credentials.json`: exactly these three keys."""
+
+    endpoint: str
+    apikey: str
+    secretkey: str = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prepared:
+    """What `prepare` found or made.
+
+    `credentials` is what the credentials file holds (None if it does not exist, e.g. when
+    another server sharing the database created the admin). `admin_password` is set only
+    on the call that created the admin; it is stored nowhere else.
+    """
+
+    data_dir: Path
+    db_url: str
+    endpoint: str
+    encryption_key: str = field(repr=False)
+    credentials_file: Path
+    credentials: Credentials | None
+    created_admin: bool
+    admin_password: str | None = field(default=None, repr=False)
+
+
+def endpoint_for(config: Config) -> str:
+    """The native API URL a client on this machine uses to reach `config.bind`."""
+    host = config.host
+    if host == "0.0.0.0":
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{config.port}/client/api"
+
+
+def ensure_data_dir(config: Config) -> Path:
+    """Create the data directory (mode 0700) if it is missing; an existing one is kept as is."""
+    try:
+        config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{config.data_dir}: cannot create data directory: {exc.strerror}"
+        ) from None
+    return config.data_dir
+
+
+def _write_private(path: Path, text: str, *, replace: bool) -> bool:
+    """Write `text` to `path` atomically with mode 0600.
+
+    With `replace=False` an existing file wins (returns False); this is safe against a
+    concurrent writer, and a reader never sees a partly written file.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as stream:
+            os.fchmod(stream.fileno(), 0o600)
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if replace:
+            os.replace(tmp, path)
+            return True
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def _check_key(key: str, *, where: str) -> str:
+    from native.services.secrets import SecretBox
+
+    try:
+        SecretBox(key=key)
+    except ValueError:
+        raise ConfigError(f"{where}: not a valid encryption key") from None
+    return key
+
+
+def encryption_key(config: Config) -> str:
+    """The key that encrypts API secret keys in the database.
+
+    From `ALTO_ENCRYPTION_KEY` or the file's `encryption_key` when given (servers sharing
+    a database must share it); otherwise `<data_dir>/encryption.key`, created on first use.
+    """
+    if config.encryption_key is not None:
+        return _check_key(config.encryption_key, where=f"{env_name('encryption_key')} or config")
+    from native.services.secrets import new_encryption_key
+
+    path = config.data_dir / KEY_FILE
+    if not path.exists():
+        _write_private(path, new_encryption_key() + "\n", replace=False)
+    try:
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read encryption key: {exc.strerror}") from None
+    return _check_key(key, where=str(path))
+
+
+def upgrade_database(config: Config) -> None:
+    """Bring the schema to the newest version (creating the SQLite file if needed)."""
+    from native.model.migrate import upgrade
+
+    ensure_data_dir(config)
+    upgrade(url=config.db_url)
+
+
+def read_credentials(path: Path) -> Credentials | None:
+    """The credentials file's contents, or None if it does not exist or is not readable."""
+    try:
+        data = json.loads(path.read_text())
+        return Credentials(
+            endpoint=str(data["endpoint"]),
+            apikey=str(data["apikey"]),
+            secretkey=str(data["secretkey"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def prepare(config: Config) -> Prepared:
+    """Make the data directory, key, schema and defaults ready; safe on every start.
+
+    When this call creates the admin, `admin-credentials.json` is (over)written before the
+    transaction commits, so a crash in between leaves no admin whose keys were never
+    written. Otherwise the file is left exactly as it is.
+    """
+    from native.services.db import Database
+    from native.services.secrets import SecretBox
+    from native.services.seed import ensure_defaults
+
+    ensure_data_dir(config)
+    key = encryption_key(config)
+    upgrade_database(config)
+    endpoint = endpoint_for(config)
+    path = config.data_dir / CREDENTIALS_FILE
+    db = Database(url=config.db_url)
+    try:
+        with db.session() as session:
+            created = ensure_defaults(session, secrets=SecretBox(key=key))
+            if created is not None:
+                body = {
+                    "endpoint": endpoint,
+                    "apikey": created.apikey,
+                    "secretkey": created.secretkey,
+                }
+                _write_private(path, json.dumps(body, indent=2) + "\n", replace=True)
+    finally:
+        db.dispose()
+    return Prepared(
+        data_dir=config.data_dir,
+        db_url=config.db_url,
+        endpoint=endpoint,
+        encryption_key=key,
+        credentials_file=path,
+        credentials=read_credentials(path),
+        created_admin=created is not None,
+        admin_password=created.password if created is not None else None,
+    )
+
+
+def banner(prepared: Prepared) -> str:
+    """The lines printed at start: where to connect, with which keys, where data lives."""
+    lines = ["Alto management server", f"  endpoint:    {prepared.endpoint}"]
+    creds = prepared.credentials
+    if creds is not None:
+        lines += [
+            f"  apikey:      {creds.apikey}",
+            f"  secretkey:   {creds.secretkey}",
+            f"  credentials: {prepared.credentials_file}",
+        ]
+    else:
+        lines.append(
+            f"  credentials: {prepared.credentials_file} is missing (the admin was created "
+            "earlier or by another server sharing the database)"
+        )
+    if prepared.admin_password is not None:
+        lines.append(f"  admin password (shown only now): {prepared.admin_password}")
+    lines.append(f"  data dir:    {prepared.data_dir}")
+    if not prepared.db_url.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        lines.append(f"  database:    {make_url(prepared.db_url).render_as_string()}")
+    return "\n".join(lines)

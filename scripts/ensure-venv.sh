@@ -1,0 +1,33 @@
+# Sourced by ./alto and ./run-tests: make sure .venv exists and has this checkout installed.
+# Needs only python3 (>= 3.11). Reinstalls when pyproject.toml is newer than the stamp.
+
+alto_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+alto_venv="$alto_root/.venv"
+alto_stamp="$alto_venv/.alto-installed"
+
+_alto_make_venv() {
+    rm -rf "$alto_venv"
+    python3 -m venv "$alto_venv"
+}
+
+alto_ensure_venv() {
+    if [ ! -x "$alto_venv/bin/python" ] || [ ! -x "$alto_venv/bin/pip" ]; then
+        echo "alto: creating $alto_venv" >&2
+        if ! _alto_make_venv; then
+            if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+                echo "alto: python3 -m venv failed; installing python3-venv" >&2
+                apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+                _alto_make_venv
+            else
+                echo "alto: python3 -m venv failed; install python3-venv (apt-get install python3-venv)" >&2
+                return 1
+            fi
+        fi
+        rm -f "$alto_stamp"
+    fi
+    if [ ! -f "$alto_stamp" ] || [ "$alto_root/pyproject.toml" -nt "$alto_stamp" ]; then
+        echo "alto: installing Alto and its dependencies into $alto_venv" >&2
+        (cd "$alto_root" && "$alto_venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]')
+        touch "$alto_stamp"
+    fi
+}
