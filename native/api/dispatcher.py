@@ -124,7 +124,7 @@ class Dispatcher:
         ctx.session.add(job)
         ctx.session.flush()
         if declared.event_type:
-            record_event(
+            scheduled = record_event(
                 ctx.session,
                 caller=ctx.caller,
                 event_type=declared.event_type,
@@ -133,10 +133,16 @@ class Dispatcher:
                 resource_type=declared.entity_type,
                 resource_id=job.instance_id,
             )
+            job.start_event_id = scheduled.id
         return _submitted_tree(job.uuid, instance_id)
 
     def _record_success(
-        self, declared: type[Command], instance: Command, result: Result, ctx: CommandContext
+        self,
+        declared: type[Command],
+        instance: Command,
+        result: Result,
+        ctx: CommandContext,
+        start_id: int | None = None,
     ) -> None:
         if not declared.event_type:
             return
@@ -150,6 +156,7 @@ class Dispatcher:
             description=instance.event_description(result),
             resource_type=declared.entity_type,
             resource_id=resource_id,
+            start_id=start_id,
         )
 
     def _record_failure(self, declared: type[Command], caller: Caller, error: CloudError) -> None:
@@ -173,8 +180,10 @@ class Dispatcher:
             caller = Caller.of(user)
             declared = self.registry.find(job.command)
             params = json.loads(job.params)
+            start_id = job.start_event_id
         if declared is None:
-            self._fail_job(job_id, None, caller, UnsupportedAction(f"unknown command {job.command}"))
+            unknown = UnsupportedAction(f"unknown command {job.command}")
+            self._fail_job(job_id, None, caller, unknown, start_id)
             return
         try:
             with self.runtime.db.session() as session:
@@ -188,13 +197,13 @@ class Dispatcher:
                     instance_id=job.instance_id,
                 )
                 result = instance.execute(ctx)
-                self._record_success(declared, instance, result, ctx)
+                self._record_success(declared, instance, result, ctx, start_id)
                 self._finish_job(session, job_id, JOB_SUCCEEDED, 0, result_tree(result))
         except CloudError as error:
-            self._fail_job(job_id, declared, caller, error)
+            self._fail_job(job_id, declared, caller, error, start_id)
         except Exception:
             log.exception("job %s (%s) failed", job_id, job.command)
-            self._fail_job(job_id, declared, caller, InternalError(INTERNAL_ERROR_TEXT))
+            self._fail_job(job_id, declared, caller, InternalError(INTERNAL_ERROR_TEXT), start_id)
 
     def _finish_job(self, session: Session, job_id: str, status: int, code: int, tree: Tree) -> None:
         """Compare-and-swap the job from pending (and ours) to done, in the caller's transaction."""
@@ -212,7 +221,12 @@ class Dispatcher:
             raise ConcurrentOperation(f"job {job_id} is no longer owned by this management server")
 
     def _fail_job(
-        self, job_id: str, declared: type[Command] | None, caller: Caller, error: CloudError
+        self,
+        job_id: str,
+        declared: type[Command] | None,
+        caller: Caller,
+        error: CloudError,
+        start_id: int | None,
     ) -> None:
         try:
             with self.runtime.db.session() as session:
@@ -231,6 +245,7 @@ class Dispatcher:
                         level="ERROR",
                         description=f"Error while running {declared.api_name}: {error.text}",
                         resource_type=declared.entity_type,
+                        start_id=start_id,
                     )
         except ConcurrentOperation:
             log.warning("job %s was taken over before its failure could be stored", job_id)

@@ -20,8 +20,10 @@ def command_markdown(command: type[Command]) -> str:
         "",
         command.summary(),
         "",
-        f"{'Asynchronous' if command.is_async else 'Synchronous'}; since {command.since}; "
-        f"available to: {roles}.",
+        (
+            f"{'Asynchronous' if command.is_async else 'Synchronous'}; since {command.since}; "
+            f"available to: {roles}."
+        ),
         "",
     ]
     if command.params:

@@ -36,6 +36,7 @@ class AsyncJob(Identified, Base):
     instance_type: Mapped[str | None] = mapped_column(String(64), default=None)
     instance_id: Mapped[str | None] = mapped_column(String(40), default=None)
     owner_msid: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
+    start_event_id: Mapped[int | None] = mapped_column(Integer, default=None)
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)

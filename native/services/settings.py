@@ -27,11 +27,25 @@ def _parse_boolean(text: str) -> bool:
     return lowered == "true"
 
 
+def _parse_integer(text: str) -> int:
+    try:
+        return int(text.strip(), 10)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+
+
+def _parse_float(text: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise ValueError("must be a number") from None
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "Boolean": _parse_boolean,
-    "Integer": int,
-    "Long": int,
-    "Float": float,
+    "Integer": _parse_integer,
+    "Long": _parse_integer,
+    "Float": _parse_float,
     "String": str,
 }
 

@@ -10,7 +10,7 @@ from native.api.params import integer, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, Result, SuccessResult
 from native.model import Account, Domain, User
 from native.services import accounts, users
-from native.services.caller import Caller
+from native.services.caller import Caller, RoleType
 
 
 class UserResponse(ResponseObject, object_name="user"):
@@ -125,8 +125,8 @@ class CreateUser(
 class ListUsers(ListOwnedCommand, api="listUsers", response=UserResponse, authorized=ALL_ROLES):
     """Lists user accounts
 
-    Users see the users of their own account; admins those of the accounts they may see,
-    scoped by `account`, `domainid`, `isrecursive` and `listall` as other list commands.
+    A user sees only itself, as in CloudStack; admins see the users of the accounts they
+    may see, scoped by `account`, `domainid`, `isrecursive` and `listall`.
     """
 
     id = uuid_of(User, description="List user by ID.")
@@ -147,6 +147,8 @@ class ListUsers(ListOwnedCommand, api="listUsers", response=UserResponse, author
             query = query.where(User.id == self.id.id)
         else:
             query = query.where(self.owner_clause(ctx))
+        if ctx.caller.role_type is RoleType.USER:
+            query = query.where(User.id == ctx.caller.user_id)
         if self.username is not None:
             query = query.where(User.username == self.username)
         if self.accounttype is not None:

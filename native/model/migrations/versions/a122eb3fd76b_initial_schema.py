@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e36e6dd78bc3
+Revision ID: a122eb3fd76b
 Revises: 
-Create Date: 2026-11-22 23:42:14.263701
+Create Date: 2026-11-22 23:51:49.888916
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 import native.model.base
 
-revision = 'e36e6dd78bc3'
+revision = 'a122eb3fd76b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -162,6 +162,7 @@ def upgrade() -> None:
     sa.Column('instance_type', sa.String(length=64), nullable=True),
     sa.Column('instance_id', sa.String(length=40), nullable=True),
     sa.Column('owner_msid', sa.String(length=40), nullable=True),
+    sa.Column('start_event_id', sa.Integer(), nullable=True),
     sa.Column('created', native.model.base.UTCDateTime(), nullable=False),
     sa.Column('last_updated', native.model.base.UTCDateTime(), nullable=False),
     sa.Column('completed', native.model.base.UTCDateTime(), nullable=True),
