@@ -43,7 +43,9 @@ class AltoApp:
             ]
         )
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         request = Request(environ)
         adapter = self.url_map.bind_to_environ(environ)
         try:

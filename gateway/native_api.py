@@ -65,8 +65,12 @@ class NativeApiEndpoint:
             if not command:
                 raise UnsupportedAction("The command parameter is missing")
         except CloudError as error:
-            return self._encode(Reply(command or "error", error.errorcode, error_tree(error)), as_json)
-        return self._encode(self.dispatcher.call(command=command, params=params, caller=caller), as_json)
+            return self._encode(
+                Reply(command or "error", error.errorcode, error_tree(error)), as_json
+            )
+        return self._encode(
+            self.dispatcher.call(command=command, params=params, caller=caller), as_json
+        )
 
     def _authenticate(self, request: Request, params: Mapping[str, str]) -> Caller:
         api_key = _get(params, "apiKey")
@@ -118,7 +122,12 @@ class NativeApiEndpoint:
             return self._encode(Reply("login", failure.errorcode, error_tree(failure)), as_json)
         response = self._encode(Reply("login", 200, login.body), as_json)
         response.set_cookie(
-            SESSION_COOKIE, login.cookie, httponly=True, samesite="Lax", path="/", secure=request.is_secure
+            SESSION_COOKIE,
+            login.cookie,
+            httponly=True,
+            samesite="Lax",
+            path="/",
+            secure=request.is_secure,
         )
         return response
 
@@ -134,7 +143,9 @@ class NativeApiEndpoint:
     def _encode(self, reply: Reply, as_json: bool) -> Response:
         if as_json:
             return Response(
-                encode_json(reply.command, reply.body), status=reply.status, content_type=JSON_CONTENT_TYPE
+                encode_json(reply.command, reply.body),
+                status=reply.status,
+                content_type=JSON_CONTENT_TYPE,
             )
         return Response(
             encode_xml(reply.command, reply.body, version=self.dispatcher.runtime.version),

@@ -140,7 +140,11 @@ class Command:
     def event_description(self, result: Result) -> str:
         """The description of the event recorded when the command succeeds."""
         if isinstance(result, ResponseObject):
-            label = result.values.get("name") or result.values.get("username") or result.values.get("id")
+            label = (
+                result.values.get("name")
+                or result.values.get("username")
+                or result.values.get("id")
+            )
             if label is not None:
                 return f"{self.summary()}: {label}"
         return self.summary()
@@ -162,21 +166,27 @@ class ListCommand(Command):
         maximum = int(ctx.runtime.settings.get(ctx.session, "default.page.size"))
         page = 1 if self.page is None else self.page
         if page < 1:
-            raise InvalidParameterValue(f"Invalid value for parameter page: {page}; it must be 1 or more")
+            raise InvalidParameterValue(
+                f"Invalid value for parameter page: {page}; it must be 1 or more"
+            )
         size = maximum if self.pagesize is None else self.pagesize
         if size == -1:
             return 0, None
         if size < 1:
             raise InvalidParameterValue(f"Invalid value for parameter pagesize: {size}")
         if size > maximum:
-            raise InvalidParameterValue(f"Page size can't exceed max allowed page size value: {maximum}")
+            raise InvalidParameterValue(
+                f"Page size can't exceed max allowed page size value: {maximum}"
+            )
         return (page - 1) * size, size
 
 
 class ListOwnedCommand(ListCommand):
     """A list of account-owned resources, scoped as CloudStack's BaseListDomainResourcesCmd."""
 
-    account = string(description="list resources by account. Must be used with the domainId parameter.")
+    account = string(
+        description="list resources by account. Must be used with the domainId parameter."
+    )
     domainid = uuid_of(Domain, description="list only resources belonging to the domain specified")
     isrecursive = boolean(
         description="defaults to false, but if true, lists all resources from the parent specified "

@@ -109,10 +109,16 @@ class Dispatcher:
         return body
 
     def _submit(
-        self, declared: type[Command], instance: Command, params: Mapping[str, str], ctx: CommandContext
+        self,
+        declared: type[Command],
+        instance: Command,
+        params: Mapping[str, str],
+        ctx: CommandContext,
     ) -> Tree:
         instance_id = instance.create(ctx)
-        stored = {key: value for key, value in params.items() if key.lower() not in TRANSPORT_PARAMS}
+        stored = {
+            key: value for key, value in params.items() if key.lower() not in TRANSPORT_PARAMS
+        }
         job = AsyncJob(
             user_id=ctx.caller.user_id,
             account_id=ctx.caller.account_id,
@@ -205,7 +211,9 @@ class Dispatcher:
             log.exception("job %s (%s) failed", job_id, job.command)
             self._fail_job(job_id, declared, caller, InternalError(INTERNAL_ERROR_TEXT), start_id)
 
-    def _finish_job(self, session: Session, job_id: str, status: int, code: int, tree: Tree) -> None:
+    def _finish_job(
+        self, session: Session, job_id: str, status: int, code: int, tree: Tree
+    ) -> None:
         """Compare-and-swap the job from pending (and ours) to done, in the caller's transaction."""
         now = utcnow()
         done = session.execute(
@@ -215,7 +223,13 @@ class Dispatcher:
                 AsyncJob.status == JOB_PENDING,
                 AsyncJob.owner_msid == self.runtime.msid,
             )
-            .values(status=status, result_code=code, result=json.dumps(tree), completed=now, last_updated=now)
+            .values(
+                status=status,
+                result_code=code,
+                result=json.dumps(tree),
+                completed=now,
+                last_updated=now,
+            )
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentOperation(f"job {job_id} is no longer owned by this management server")

@@ -274,7 +274,10 @@ class Param(Generic[V]):
             return cast(V, None)
         if self.length is not None and len(text) > self.length:
             raise invalid_value(
-                scope, self.name, text[:64], f"is longer than the maximum of {self.length} characters"
+                scope,
+                self.name,
+                text[:64],
+                f"is longer than the maximum of {self.length} characters",
             )
         return cast(V, self.kind.parse(text, name=self.name, scope=scope))
 
@@ -296,28 +299,52 @@ def _lookup(raw: Mapping[str, str], name: str) -> str | None:
 
 
 def string(
-    *, description: str, length: int | None = 255, since: str | None = None, api_name: str | None = None
+    *,
+    description: str,
+    length: int | None = 255,
+    since: str | None = None,
+    api_name: str | None = None,
 ) -> Param[str | None]:
     """A string parameter, at most `length` characters (None for no limit)."""
-    return Param(StringKind(), description=description, length=length, since=since, api_name=api_name)
+    return Param(
+        StringKind(), description=description, length=length, since=since, api_name=api_name
+    )
 
 
-def integer(*, description: str, since: str | None = None, api_name: str | None = None) -> Param[int | None]:
+def integer(
+    *, description: str, since: str | None = None, api_name: str | None = None
+) -> Param[int | None]:
     """A 32-bit integer parameter."""
-    return Param(IntegerKind(type_name="integer", bits=32), description=description, since=since, api_name=api_name)
+    return Param(
+        IntegerKind(type_name="integer", bits=32),
+        description=description,
+        since=since,
+        api_name=api_name,
+    )
 
 
-def long(*, description: str, since: str | None = None, api_name: str | None = None) -> Param[int | None]:
+def long(
+    *, description: str, since: str | None = None, api_name: str | None = None
+) -> Param[int | None]:
     """A 64-bit integer parameter."""
-    return Param(IntegerKind(type_name="long", bits=64), description=description, since=since, api_name=api_name)
+    return Param(
+        IntegerKind(type_name="long", bits=64),
+        description=description,
+        since=since,
+        api_name=api_name,
+    )
 
 
-def boolean(*, description: str, since: str | None = None, api_name: str | None = None) -> Param[bool | None]:
+def boolean(
+    *, description: str, since: str | None = None, api_name: str | None = None
+) -> Param[bool | None]:
     """A boolean parameter: `true` or `false`, any case."""
     return Param(BooleanKind(), description=description, since=since, api_name=api_name)
 
 
-def date(*, description: str, since: str | None = None, api_name: str | None = None) -> Param[dt.datetime | None]:
+def date(
+    *, description: str, since: str | None = None, api_name: str | None = None
+) -> Param[dt.datetime | None]:
     """A date parameter, parsed to an aware UTC datetime."""
     return Param(DateKind(), description=description, since=since, api_name=api_name)
 
@@ -326,16 +353,22 @@ def uuid_of(
     entity: type[T], *, description: str, since: str | None = None, api_name: str | None = None
 ) -> Param[T | None]:
     """The UUID of a live `entity` row the caller may see, parsed to the row itself."""
-    return Param(UuidKind(entity), description=description, length=40, since=since, api_name=api_name)
+    return Param(
+        UuidKind(entity), description=description, length=40, since=since, api_name=api_name
+    )
 
 
 def list_of(
     item: Kind[T], *, description: str, since: str | None = None, api_name: str | None = None
 ) -> Param[list[T] | None]:
     """A comma-separated list, each item parsed as `item` (e.g. `UuidKind(Account)`)."""
-    return Param(ListKind(item), description=description, length=None, since=since, api_name=api_name)
+    return Param(
+        ListKind(item), description=description, length=None, since=since, api_name=api_name
+    )
 
 
-def map_of(*, description: str, since: str | None = None, api_name: str | None = None) -> Param[list[dict[str, str]] | None]:
+def map_of(
+    *, description: str, since: str | None = None, api_name: str | None = None
+) -> Param[list[dict[str, str]] | None]:
     """A map parameter, `name[0].key=value`, parsed to a list of dicts in index order."""
     return Param(MapKind(), description=description, length=None, since=since, api_name=api_name)

@@ -78,7 +78,9 @@ def _xml_element(name: str, value: Any, out: list[str]) -> None:
 def encode_xml(command: str, body: Tree, *, version: str) -> bytes:
     """CloudStack's XML: the root carries `cloud-stack-version`; lists repeat their element."""
     root = response_key(command)
-    out = [f'<?xml version="1.0" encoding="UTF-8"?><{root} cloud-stack-version={quoteattr(version)}>']
+    out = [
+        f'<?xml version="1.0" encoding="UTF-8"?><{root} cloud-stack-version={quoteattr(version)}>'
+    ]
     for key, value in body.items():
         _xml_element(key, value, out)
     out.append(f"</{root}>")

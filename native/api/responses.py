@@ -69,7 +69,9 @@ class ResponseObject:
     inline: ClassVar[bool] = False
     fields: ClassVar[dict[str, Field]] = {}
 
-    def __init_subclass__(cls, *, object_name: str | None = None, inline: bool = False, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls, *, object_name: str | None = None, inline: bool = False, **kwargs: Any
+    ) -> None:
         super().__init_subclass__(**kwargs)
         if object_name is not None:
             cls.object_name = object_name

@@ -45,9 +45,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         return dialect.type_descriptor(DateTime())
 
-    def process_bind_param(
-        self, value: dt.datetime | None, dialect: object
-    ) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

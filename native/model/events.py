@@ -20,7 +20,9 @@ class Event(Identified, Base):
     level: Mapped[str] = mapped_column(String(16), default="INFO")
     description: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None, index=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id"), default=None, index=True
+    )
     domain_id: Mapped[int | None] = mapped_column(ForeignKey("domain.id"), default=None)
     resource_type: Mapped[str | None] = mapped_column(String(64), default=None)
     resource_id: Mapped[str | None] = mapped_column(String(40), default=None)

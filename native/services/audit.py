@@ -94,7 +94,12 @@ def archive_events(
 ) -> int:
     """Archive the caller's unarchived events matching every given filter; how many."""
     selected = _selected_events(
-        session, caller=caller, events=events, event_type=event_type, start=start, end=end,
+        session,
+        caller=caller,
+        events=events,
+        event_type=event_type,
+        start=start,
+        end=end,
         include_archived=False,
     )
     if selected:
@@ -113,7 +118,12 @@ def delete_events(
 ) -> int:
     """Delete the caller's events (archived or not) matching every given filter; how many."""
     selected = _selected_events(
-        session, caller=caller, events=events, event_type=event_type, start=start, end=end,
+        session,
+        caller=caller,
+        events=events,
+        event_type=event_type,
+        start=start,
+        end=end,
         include_archived=True,
     )
     if selected:

@@ -35,7 +35,10 @@ class Scope:
             )
         if account is not None:
             return cls(
-                name="account", scope_id=account.id, account_id=account.id, domain_id=account.domain_id
+                name="account",
+                scope_id=account.id,
+                account_id=account.id,
+                domain_id=account.domain_id,
             )
         if domain is not None:
             return cls(name="domain", scope_id=domain.id, domain_id=domain.id)
@@ -68,7 +71,8 @@ def listed(
         if category is not None and category.lower() != definition.category.lower():
             continue
         if keyword and not (
-            keyword.lower() in definition.name.lower() or keyword.lower() in definition.description.lower()
+            keyword.lower() in definition.name.lower()
+            or keyword.lower() in definition.description.lower()
         ):
             continue
         found.append(definition)
@@ -77,7 +81,9 @@ def listed(
 
 def effective(settings: Settings, session: Session, *, definition: Setting, scope: Scope) -> str:
     """The raw value in force at the scope."""
-    return settings.raw(session, definition.name, account_id=scope.account_id, domain_id=scope.domain_id)
+    return settings.raw(
+        session, definition.name, account_id=scope.account_id, domain_id=scope.domain_id
+    )
 
 
 def update(settings: Settings, session: Session, *, name: str, value: str, scope: Scope) -> Setting:

@@ -20,14 +20,20 @@ def display_path(domain: Domain) -> str:
 def live_children(session: Session, domain: Domain) -> list[Domain]:
     return list(
         session.scalars(
-            select(Domain).where(Domain.parent_id == domain.id, Domain.removed.is_(None)).order_by(Domain.id)
+            select(Domain)
+            .where(Domain.parent_id == domain.id, Domain.removed.is_(None))
+            .order_by(Domain.id)
         )
     )
 
 
-def _check_name(session: Session, *, name: str, parent: Domain, exclude_id: int | None = None) -> None:
+def _check_name(
+    session: Session, *, name: str, parent: Domain, exclude_id: int | None = None
+) -> None:
     if not name.strip() or "/" in name:
-        raise InvalidParameterValue(f"Invalid domain name {name!r}: it must be non-empty and contain no '/'")
+        raise InvalidParameterValue(
+            f"Invalid domain name {name!r}: it must be non-empty and contain no '/'"
+        )
     clash = select(Domain.id).where(
         Domain.parent_id == parent.id,
         Domain.removed.is_(None),
@@ -57,7 +63,9 @@ def create_domain(
 ) -> Domain:
     """A new child of `parent` (which the caller must manage, or own as a domain admin)."""
     if not caller.is_root_admin and not domain_path_in_scope(caller, parent.path):
-        raise PermissionDenied(f"Account {caller.account_name} cannot create domains under {parent.uuid}")
+        raise PermissionDenied(
+            f"Account {caller.account_name} cannot create domains under {parent.uuid}"
+        )
     _check_name(session, name=name, parent=parent)
     domain = Domain(
         name=name,
@@ -72,7 +80,12 @@ def create_domain(
 
 
 def update_domain(
-    session: Session, *, caller: Caller, domain: Domain, name: str | None, network_domain: str | None
+    session: Session,
+    *,
+    caller: Caller,
+    domain: Domain,
+    name: str | None,
+    network_domain: str | None,
 ) -> Domain:
     """Rename (moving the paths of the whole subtree) and/or change the network domain."""
     _check_manageable(caller, domain)
@@ -83,8 +96,10 @@ def update_domain(
         assert parent is not None
         _check_name(session, name=name, parent=parent, exclude_id=domain.id)
         old_path, new_path = domain.path, f"{parent.path}{name}/"
-        for below in session.scalars(select(Domain).where(Domain.path.startswith(old_path, autoescape=True))):
-            below.path = new_path + below.path[len(old_path):]
+        for below in session.scalars(
+            select(Domain).where(Domain.path.startswith(old_path, autoescape=True))
+        ):
+            below.path = new_path + below.path[len(old_path) :]
         domain.name = name
     if network_domain is not None:
         domain.network_domain = network_domain or None
@@ -94,7 +109,9 @@ def update_domain(
 
 def _live_accounts(session: Session, domain: Domain) -> list[Account]:
     return list(
-        session.scalars(select(Account).where(Account.domain_id == domain.id, Account.removed.is_(None)))
+        session.scalars(
+            select(Account).where(Account.domain_id == domain.id, Account.removed.is_(None))
+        )
     )
 
 

@@ -41,7 +41,9 @@ def list_regions(
 
 def _check_name(session: Session, name: str, *, exclude_id: int | None = None) -> None:
     if not name.strip():
-        raise InvalidParameterValue("Invalid value for parameter name: a region name cannot be empty")
+        raise InvalidParameterValue(
+            "Invalid value for parameter name: a region name cannot be empty"
+        )
     clash = select(Region.id).where(func.lower(Region.name) == name.strip().lower())
     if exclude_id is not None:
         clash = clash.where(Region.id != exclude_id)
@@ -61,7 +63,9 @@ def _check_endpoint(endpoint: str) -> None:
 def add_region(session: Session, *, region_id: int, name: str, endpoint: str) -> Region:
     """A new peer region; its id and name must both be unused."""
     if region_id < 1:
-        raise InvalidParameterValue(f"Invalid value {region_id} for parameter id: region ids are positive")
+        raise InvalidParameterValue(
+            f"Invalid value {region_id} for parameter id: region ids are positive"
+        )
     if session.get(Region, region_id) is not None:
         raise InvalidParameterValue(
             f"Invalid value {region_id} for parameter id: region with id {region_id} already exists"
@@ -74,7 +78,9 @@ def add_region(session: Session, *, region_id: int, name: str, endpoint: str) ->
     return region
 
 
-def update_region(session: Session, *, region: Region, name: str | None, endpoint: str | None) -> Region:
+def update_region(
+    session: Session, *, region: Region, name: str | None, endpoint: str | None
+) -> Region:
     """Rename a region and/or change its endpoint."""
     if name is not None:
         _check_name(session, name, exclude_id=region.id)

@@ -62,11 +62,15 @@ def visible_roles(
 def _check_name(session: Session, name: str, *, exclude_id: int | None = None) -> None:
     if not name.strip():
         raise InvalidParameterValue("Invalid value for parameter name: a role name cannot be empty")
-    clash = select(Role.id).where(Role.removed.is_(None), func.lower(Role.name) == name.strip().lower())
+    clash = select(Role.id).where(
+        Role.removed.is_(None), func.lower(Role.name) == name.strip().lower()
+    )
     if exclude_id is not None:
         clash = clash.where(Role.id != exclude_id)
     if session.scalars(clash).first() is not None:
-        raise InvalidParameterValue(f"Invalid value for parameter name: a role named {name} already exists")
+        raise InvalidParameterValue(
+            f"Invalid value for parameter name: a role named {name} already exists"
+        )
 
 
 def _check_changeable(role: Role) -> None:
@@ -77,9 +81,14 @@ def _check_changeable(role: Role) -> None:
 
 
 def _accounts_using(session: Session, role: Role) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Account).where(Account.role_id == role.id, Account.removed.is_(None))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Account)
+            .where(Account.role_id == role.id, Account.removed.is_(None))
+        )
+        or 0
+    )
 
 
 def create_role(
@@ -93,7 +102,9 @@ def create_role(
     """A new role of `role_type`, or a copy of `template`'s type and rules (exactly one is given)."""
     if template is not None:
         if role_type is not None:
-            raise InvalidParameterValue("Only one of the type and roleid parameters may be specified")
+            raise InvalidParameterValue(
+                "Only one of the type and roleid parameters may be specified"
+            )
         kind = template.role_type
     elif role_type is not None:
         kind = role_type.value

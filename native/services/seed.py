@@ -41,7 +41,9 @@ class AdminCredentials:
 def default_role(session: Session, role_type: RoleType) -> Role:
     """The built-in role of a type (the one accounts of that type get by default)."""
     role = session.scalars(
-        select(Role).where(Role.role_type == role_type.value, Role.is_default.is_(True)).order_by(Role.id)
+        select(Role)
+        .where(Role.role_type == role_type.value, Role.is_default.is_(True))
+        .order_by(Role.id)
     ).first()
     if role is None:
         raise LookupError(f"no built-in role of type {role_type}; run the first-start seeding")
@@ -50,17 +52,23 @@ def default_role(session: Session, role_type: RoleType) -> Role:
 
 def _ensure_roles(session: Session) -> None:
     for name, role_type, description, rules in BUILT_IN_ROLES:
-        if session.scalars(select(Role).where(Role.name == name, Role.is_default.is_(True))).first():
+        if session.scalars(
+            select(Role).where(Role.name == name, Role.is_default.is_(True))
+        ).first():
             continue
         role = Role(name=name, role_type=role_type.value, description=description, is_default=True)
         session.add(role)
         session.flush()
         for order, (rule, permission) in enumerate(rules):
-            session.add(RolePermission(role_id=role.id, rule=rule, permission=permission, sort_order=order))
+            session.add(
+                RolePermission(role_id=role.id, rule=rule, permission=permission, sort_order=order)
+            )
 
 
 def _ensure_root_domain(session: Session) -> Domain:
-    root = session.scalars(select(Domain).where(Domain.parent_id.is_(None), Domain.path == "/")).first()
+    root = session.scalars(
+        select(Domain).where(Domain.parent_id.is_(None), Domain.path == "/")
+    ).first()
     if root is None:
         root = Domain(name=ROOT_DOMAIN, path="/", level=0)
         session.add(root)

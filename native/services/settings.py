@@ -97,7 +97,9 @@ class Settings:
         except KeyError:
             raise InvalidParameterValue(f"Configuration {name} does not exist") from None
 
-    def stored(self, session: Session, name: str, *, scope: str = "global", scope_id: int = 0) -> str | None:
+    def stored(
+        self, session: Session, name: str, *, scope: str = "global", scope_id: int = 0
+    ) -> str | None:
         """The raw value stored at exactly this scope, or None when nothing is set there."""
         row = session.scalars(
             select(SettingValue).where(
@@ -134,7 +136,9 @@ class Settings:
         """The effective typed value (see `raw`)."""
         return self.definition(name).parse(self.raw(session, name, **scope))
 
-    def set(self, session: Session, name: str, value: str, *, scope: str = "global", scope_id: int = 0) -> None:
+    def set(
+        self, session: Session, name: str, value: str, *, scope: str = "global", scope_id: int = 0
+    ) -> None:
         """Validate and store a value; InvalidParameterValue names the setting and the reason."""
         definition = self.definition(name)
         if scope not in definition.scopes:
@@ -157,7 +161,9 @@ class Settings:
         ).first()
         now = dt.datetime.now(dt.UTC)
         if row is None:
-            session.add(SettingValue(name=name, scope=scope, scope_id=scope_id, value=value, updated=now))
+            session.add(
+                SettingValue(name=name, scope=scope, scope_id=scope_id, value=value, updated=now)
+            )
         else:
             row.value = value
             row.updated = now

@@ -79,7 +79,9 @@ def owned_clause(
         return Account.id == account.id
     if domain is not None:
         if is_recursive:
-            return and_(Domain.path.startswith(domain.path, autoescape=True), accounts_clause(caller))
+            return and_(
+                Domain.path.startswith(domain.path, autoescape=True), accounts_clause(caller)
+            )
         return and_(Domain.id == domain.id, accounts_clause(caller))
     if list_all and caller.role_type is not RoleType.USER:
         return accounts_clause(caller)

@@ -36,7 +36,9 @@ class AlertResponse(ResponseObject, object_name="alert"):
         )
 
 
-class ListAlerts(ListCommand, api="listAlerts", response=AlertResponse, authorized=ROOT_ADMIN, since="1.0"):
+class ListAlerts(
+    ListCommand, api="listAlerts", response=AlertResponse, authorized=ROOT_ADMIN, since="1.0"
+):
     """Lists all alerts.
 
     Newest first; archived alerts are not listed.
@@ -73,12 +75,12 @@ class _AlertCleanup(Command):
     ids = list_of(UuidKind(Alert), description="the IDs of the alerts")
     type = string(description="the alert type")
     startdate = date(
-        description="start date range (including) this date (use format \"yyyy-MM-dd\" or the new "
-        "format \"yyyy-MM-ddThh:mm:ss\")"
+        description='start date range (including) this date (use format "yyyy-MM-dd" or the new '
+        'format "yyyy-MM-ddThh:mm:ss")'
     )
     enddate = date(
-        description="end date range (including) this date (use format \"yyyy-MM-dd\" or the new "
-        "format \"yyyy-MM-ddThh:mm:ss\")"
+        description='end date range (including) this date (use format "yyyy-MM-dd" or the new '
+        'format "yyyy-MM-ddThh:mm:ss")'
     )
 
 
@@ -87,7 +89,11 @@ class ArchiveAlerts(_AlertCleanup, api="archiveAlerts", authorized=ROOT_ADMIN, s
 
     def execute(self, ctx: CommandContext) -> SuccessResult:
         audit.archive_alerts(
-            ctx.session, alerts=self.ids, alert_type=self.type, start=self.startdate, end=self.enddate
+            ctx.session,
+            alerts=self.ids,
+            alert_type=self.type,
+            start=self.startdate,
+            end=self.enddate,
         )
         return SuccessResult()
 
@@ -97,6 +103,10 @@ class DeleteAlerts(_AlertCleanup, api="deleteAlerts", authorized=ROOT_ADMIN, sin
 
     def execute(self, ctx: CommandContext) -> SuccessResult:
         audit.delete_alerts(
-            ctx.session, alerts=self.ids, alert_type=self.type, start=self.startdate, end=self.enddate
+            ctx.session,
+            alerts=self.ids,
+            alert_type=self.type,
+            start=self.startdate,
+            end=self.enddate,
         )
         return SuccessResult()

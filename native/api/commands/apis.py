@@ -49,7 +49,9 @@ def describe(command: type[Command]) -> ApiResponse:
     related = [
         other.api_name
         for other in REGISTRY.all()
-        if other is not command and command.response is not None and other.response is command.response
+        if other is not command
+        and command.response is not None
+        and other.response is command.response
     ]
     fields = [] if command.response is None else list(command.response.fields.values())
     return ApiResponse(
@@ -97,5 +99,7 @@ class ListApis(Command, api="listApis", response=ApiResponse, authorized=ALL_ROL
     def execute(self, ctx: CommandContext) -> ListResult:
         commands = available_to(ctx, ctx.caller)
         if self.name is not None:
-            commands = [command for command in commands if command.api_name.lower() == self.name.lower()]
+            commands = [
+                command for command in commands if command.api_name.lower() == self.name.lower()
+            ]
         return ListResult([describe(command) for command in commands], len(commands))

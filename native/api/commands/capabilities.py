@@ -12,7 +12,8 @@ class CapabilitiesResponse(ResponseObject, object_name="capability"):
         "true if security groups support is enabled, false otherwise", type="boolean"
     )
     userpublictemplateenabled = Field(
-        "true if user and domain admins can set templates to be shared, false otherwise", type="boolean"
+        "true if user and domain admins can set templates to be shared, false otherwise",
+        type="boolean",
     )
     supportELB = Field("true if region supports elastic load balancer on basic zones")
     projectinviterequired = Field(
@@ -22,13 +23,16 @@ class CapabilitiesResponse(ResponseObject, object_name="capability"):
         "true if regular user is allowed to create projects", type="boolean"
     )
     customdiskofferingminsize = Field(
-        "minimum size that can be specified when create disk from disk offering with custom size", type="long"
+        "minimum size that can be specified when create disk from disk offering with custom size",
+        type="long",
     )
     customdiskofferingmaxsize = Field(
-        "maximum size that can be specified when create disk from disk offering with custom size", type="long"
+        "maximum size that can be specified when create disk from disk offering with custom size",
+        type="long",
     )
     allowuserviewdestroyedvm = Field(
-        "true if the user is allowed to view destroyed virtualmachines, false otherwise", type="boolean"
+        "true if the user is allowed to view destroyed virtualmachines, false otherwise",
+        type="boolean",
     )
     allowuserexpungerecovervm = Field(
         "true if the user can recover and expunge virtualmachines, false otherwise", type="boolean"
@@ -48,7 +52,11 @@ class CapabilitiesResponse(ResponseObject, object_name="capability"):
 
 
 class ListCapabilities(
-    Command, api="listCapabilities", response=CapabilitiesResponse, authorized=ALL_ROLES, since="1.0"
+    Command,
+    api="listCapabilities",
+    response=CapabilitiesResponse,
+    authorized=ALL_ROLES,
+    since="1.0",
 ):
     """Lists capabilities
 
@@ -68,7 +76,9 @@ class ListCapabilities(
             customdiskofferingminsize=settings.get(session, "custom.diskoffering.size.min", **mine),
             customdiskofferingmaxsize=settings.get(session, "custom.diskoffering.size.max", **mine),
             allowuserviewdestroyedvm=settings.get(session, "allow.user.view.destroyed.vm", **mine),
-            allowuserexpungerecovervm=settings.get(session, "allow.user.expunge.recover.vm", **mine),
+            allowuserexpungerecovervm=settings.get(
+                session, "allow.user.expunge.recover.vm", **mine
+            ),
             dynamicrolesenabled=True,
             kvmsnapshotenabled=False,
             regionsecondaryenabled=False,

@@ -33,7 +33,9 @@ class ConfigurationResponse(ResponseObject, object_name="configuration"):
             name=definition.name,
             value=configurations.effective(settings, session, definition=definition, scope=scope),
             defaultvalue=definition.default,
-            scope=scope.name if scope.name != "global" else configurations.widest_override(definition),
+            scope=scope.name
+            if scope.name != "global"
+            else configurations.widest_override(definition),
             description=definition.description,
             isdynamic=definition.is_dynamic,
             component=definition.component,
@@ -43,10 +45,12 @@ class ConfigurationResponse(ResponseObject, object_name="configuration"):
 
 class _Scoped(Command):
     accountid = uuid_of(
-        Account, description="the ID of the Account to update the parameter value for corresponding account"
+        Account,
+        description="the ID of the Account to update the parameter value for corresponding account",
     )
     domainid = uuid_of(
-        Domain, description="the ID of the Domain to update the parameter value for corresponding domain"
+        Domain,
+        description="the ID of the Domain to update the parameter value for corresponding domain",
     )
 
     def scope(self) -> Scope:
@@ -54,8 +58,12 @@ class _Scoped(Command):
 
 
 class ListConfigurations(
-    _Scoped, ListCommand, api="listConfigurations", response=ConfigurationResponse,
-    authorized=ROOT_ADMIN, since="1.0",
+    _Scoped,
+    ListCommand,
+    api="listConfigurations",
+    response=ConfigurationResponse,
+    authorized=ROOT_ADMIN,
+    since="1.0",
 ):
     """Lists all configurations.
 
@@ -84,8 +92,13 @@ class ListConfigurations(
 
 
 class UpdateConfiguration(
-    _Scoped, api="updateConfiguration", response=ConfigurationResponse, authorized=ROOT_ADMIN,
-    event="CONFIGURATION.VALUE.EDIT", entity_type="Configuration", since="1.0",
+    _Scoped,
+    api="updateConfiguration",
+    response=ConfigurationResponse,
+    authorized=ROOT_ADMIN,
+    event="CONFIGURATION.VALUE.EDIT",
+    entity_type="Configuration",
+    since="1.0",
 ):
     """Updates a configuration.
 
@@ -109,8 +122,13 @@ class UpdateConfiguration(
 
 
 class ResetConfiguration(
-    _Scoped, api="resetConfiguration", response=ConfigurationResponse, authorized=ROOT_ADMIN,
-    event="CONFIGURATION.VALUE.EDIT", entity_type="Configuration", since="4.16.0",
+    _Scoped,
+    api="resetConfiguration",
+    response=ConfigurationResponse,
+    authorized=ROOT_ADMIN,
+    event="CONFIGURATION.VALUE.EDIT",
+    entity_type="Configuration",
+    since="4.16.0",
 ):
     """Resets a configuration. The configuration will be set to default value for global setting,
     and removed from account_details or domain_details for Account/Domain settings

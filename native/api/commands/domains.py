@@ -42,21 +42,34 @@ class DomainResponse(ResponseObject, object_name="domain"):
 
 
 class CreateDomain(
-    Command, api="createDomain", response=DomainResponse, authorized=ADMINS, event="DOMAIN.CREATE",
-    entity_type="Domain", since="1.0",
+    Command,
+    api="createDomain",
+    response=DomainResponse,
+    authorized=ADMINS,
+    event="DOMAIN.CREATE",
+    entity_type="Domain",
+    since="1.0",
 ):
     """Creates a domain"""
 
     name = string(description="creates domain with this name").required()
-    parentdomainid = uuid_of(Domain, description="assigns new domain a parent domain by domain ID of the parent")
+    parentdomainid = uuid_of(
+        Domain, description="assigns new domain a parent domain by domain ID of the parent"
+    )
     networkdomain = string(description="Network domain for networks in the domain")
-    domainid = string(description="Domain UUID, required for adding domain from another Region", length=40)
+    domainid = string(
+        description="Domain UUID, required for adding domain from another Region", length=40
+    )
 
     def execute(self, ctx: CommandContext) -> DomainResponse:
         parent = self.parentdomainid or ctx.session.get(Domain, ctx.caller.domain_id)
         assert parent is not None
         domain = domains.create_domain(
-            ctx.session, caller=ctx.caller, name=self.name, parent=parent, network_domain=self.networkdomain
+            ctx.session,
+            caller=ctx.caller,
+            name=self.name,
+            parent=parent,
+            network_domain=self.networkdomain,
         )
         if self.domainid:
             domain.uuid = self.domainid
@@ -79,7 +92,9 @@ def _page(ctx: CommandContext, command: ListCommand, query: Select[Domain]) -> L
     return ListResult([DomainResponse.of(ctx.session, row) for row in rows], count)
 
 
-class ListDomains(ListCommand, api="listDomains", response=DomainResponse, authorized=ADMINS, since="1.0"):
+class ListDomains(
+    ListCommand, api="listDomains", response=DomainResponse, authorized=ADMINS, since="1.0"
+):
     """Lists domains and provides detailed information for listed domains
 
     Without `listall` only the given domain (by default the caller's own) is listed;
@@ -115,8 +130,8 @@ class ListDomainChildren(
     id = uuid_of(Domain, description="list children domain by parent domain ID.")
     name = string(description="list children domains by name")
     isrecursive = boolean(
-        description="to return the entire tree, use the value \"true\". To return the first level "
-        "children, use the value \"false\"."
+        description='to return the entire tree, use the value "true". To return the first level '
+        'children, use the value "false".'
     )
     listall = boolean(
         description="If set to false, list only resources belonging to the command's caller; if set "
@@ -137,25 +152,41 @@ class ListDomainChildren(
 
 
 class UpdateDomain(
-    Command, api="updateDomain", response=DomainResponse, authorized=ADMINS, event="DOMAIN.UPDATE",
-    entity_type="Domain", since="2.0.0",
+    Command,
+    api="updateDomain",
+    response=DomainResponse,
+    authorized=ADMINS,
+    event="DOMAIN.UPDATE",
+    entity_type="Domain",
+    since="2.0.0",
 ):
     """Updates a domain with a new name"""
 
     id = uuid_of(Domain, description="ID of domain to update").required()
     name = string(description="updates domain with this name")
-    networkdomain = string(description="Network domain for the domain's networks; empty string will update domainName with NULL value")
+    networkdomain = string(
+        description="Network domain for the domain's networks; empty string will update domainName with NULL value"
+    )
 
     def execute(self, ctx: CommandContext) -> DomainResponse:
         domain = domains.update_domain(
-            ctx.session, caller=ctx.caller, domain=self.id, name=self.name, network_domain=self.networkdomain
+            ctx.session,
+            caller=ctx.caller,
+            domain=self.id,
+            name=self.name,
+            network_domain=self.networkdomain,
         )
         return DomainResponse.of(ctx.session, domain)
 
 
 class DeleteDomain(
-    Command, api="deleteDomain", is_async=True, authorized=ADMINS, event="DOMAIN.DELETE",
-    entity_type="Domain", since="1.0",
+    Command,
+    api="deleteDomain",
+    is_async=True,
+    authorized=ADMINS,
+    event="DOMAIN.DELETE",
+    entity_type="Domain",
+    since="1.0",
 ):
     """Deletes a specified domain"""
 
@@ -166,10 +197,14 @@ class DeleteDomain(
     )
 
     def create(self, ctx: CommandContext) -> None:
-        domains.check_deletable(ctx.session, caller=ctx.caller, domain=self.id, cleanup=bool(self.cleanup))
+        domains.check_deletable(
+            ctx.session, caller=ctx.caller, domain=self.id, cleanup=bool(self.cleanup)
+        )
 
     def execute(self, ctx: CommandContext) -> SuccessResult:
-        domains.delete_domain(ctx.session, caller=ctx.caller, domain=self.id, cleanup=bool(self.cleanup))
+        domains.delete_domain(
+            ctx.session, caller=ctx.caller, domain=self.id, cleanup=bool(self.cleanup)
+        )
         return SuccessResult()
 
     def event_description(self, result: Result) -> str:

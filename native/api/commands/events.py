@@ -24,7 +24,9 @@ class EventResponse(ResponseObject, object_name="event"):
     type = Field("the type of the event (see event types)")
     level = Field("the event level (INFO, WARN, ERROR)")
     description = Field("a brief description of the event")
-    account = Field("the account name for the account that owns the object being acted on in the event")
+    account = Field(
+        "the account name for the account that owns the object being acted on in the event"
+    )
     domainid = Field("the id of the account's domain")
     domain = Field("the name of the account's domain")
     created = Field("the date the event was created", type="date")
@@ -40,10 +42,14 @@ class EventTypeResponse(ResponseObject, object_name="eventtype"):
 
 def _responses(session: Session, events: Sequence[Event]) -> list[EventResponse]:
     parent_ids = {event.start_id for event in events if event.start_id}
-    parents = {
-        parent.id: parent.uuid
-        for parent in session.scalars(select(Event).where(Event.id.in_(parent_ids)))
-    } if parent_ids else {}
+    parents = (
+        {
+            parent.id: parent.uuid
+            for parent in session.scalars(select(Event).where(Event.id.in_(parent_ids)))
+        }
+        if parent_ids
+        else {}
+    )
     responses = []
     for event in events:
         user = None if event.user_id is None else session.get(User, event.user_id)
@@ -81,12 +87,12 @@ class ListEvents(
     type = string(description="the event type (see event types)")
     level = string(description="the event level (INFO, WARN, ERROR)")
     startdate = date(
-        description="the start date range of the list you want to retrieve (use format \"yyyy-MM-dd\" "
-        "or the new format \"yyyy-MM-dd HH:mm:ss\")"
+        description='the start date range of the list you want to retrieve (use format "yyyy-MM-dd" '
+        'or the new format "yyyy-MM-dd HH:mm:ss")'
     )
     enddate = date(
-        description="the end date range of the list you want to retrieve (use format \"yyyy-MM-dd\" "
-        "or the new format \"yyyy-MM-dd HH:mm:ss\")"
+        description='the end date range of the list you want to retrieve (use format "yyyy-MM-dd" '
+        'or the new format "yyyy-MM-dd HH:mm:ss")'
     )
     duration = integer(
         description="the duration of the event; with entrytime, lists events started between "
@@ -98,8 +104,12 @@ class ListEvents(
         description="the parent/start ID of the event, when provided this will list all the events "
         "with the start/parent ID including the parent event",
     )
-    resourceid = string(description="the ID of the resource associated with the event", since="4.17.0")
-    resourcetype = string(description="the type of the resource associated with the event", since="4.17.0")
+    resourceid = string(
+        description="the ID of the resource associated with the event", since="4.17.0"
+    )
+    resourcetype = string(
+        description="the type of the resource associated with the event", since="4.17.0"
+    )
     archived = boolean(description="true to list archived events otherwise false", since="4.19.0")
 
     def _scope(self, ctx: CommandContext) -> ColumnElement[bool]:
@@ -148,7 +158,9 @@ class ListEvents(
             return []
         if self.duration is None or self.entrytime is None:
             missing = "duration" if self.duration is None else "entrytime"
-            raise InvalidParameterValue(f"Missing parameter {missing}: duration and entrytime go together")
+            raise InvalidParameterValue(
+                f"Missing parameter {missing}: duration and entrytime go together"
+            )
         if self.entrytime <= self.duration:
             raise InvalidParameterValue(
                 f"Invalid value {self.entrytime} for parameter entrytime: it must be greater than "
@@ -195,12 +207,12 @@ class _EventCleanup(Command):
     ids = list_of(UuidKind(Event), description="the IDs of the events")
     type = string(description="the event type")
     startdate = date(
-        description="start date range (including) this date (use format \"yyyy-MM-dd\" or the new "
-        "format \"yyyy-MM-ddThh:mm:ss\")"
+        description='start date range (including) this date (use format "yyyy-MM-dd" or the new '
+        'format "yyyy-MM-ddThh:mm:ss")'
     )
     enddate = date(
-        description="end date range (including) this date (use format \"yyyy-MM-dd\" or the new "
-        "format \"yyyy-MM-ddThh:mm:ss\")"
+        description='end date range (including) this date (use format "yyyy-MM-dd" or the new '
+        'format "yyyy-MM-ddThh:mm:ss")'
     )
 
 
@@ -212,8 +224,12 @@ class ArchiveEvents(_EventCleanup, api="archiveEvents", authorized=ALL_ROLES, si
 
     def execute(self, ctx: CommandContext) -> SuccessResult:
         audit.archive_events(
-            ctx.session, caller=ctx.caller, events=self.ids, event_type=self.type,
-            start=self.startdate, end=self.enddate,
+            ctx.session,
+            caller=ctx.caller,
+            events=self.ids,
+            event_type=self.type,
+            start=self.startdate,
+            end=self.enddate,
         )
         return SuccessResult()
 
@@ -223,7 +239,11 @@ class DeleteEvents(_EventCleanup, api="deleteEvents", authorized=ALL_ROLES, sinc
 
     def execute(self, ctx: CommandContext) -> SuccessResult:
         audit.delete_events(
-            ctx.session, caller=ctx.caller, events=self.ids, event_type=self.type,
-            start=self.startdate, end=self.enddate,
+            ctx.session,
+            caller=ctx.caller,
+            events=self.ids,
+            event_type=self.type,
+            start=self.startdate,
+            end=self.enddate,
         )
         return SuccessResult()

@@ -47,7 +47,9 @@ class AsyncJobResponse(ResponseObject, object_name="asyncjobs", inline=True):
             jobprocstatus=job.proc_status,
             jobresultcode=job.result_code,
             jobresulttype=job.result_type,
-            jobresult=None if job.status == JOB_PENDING or job.result is None else json.loads(job.result),
+            jobresult=None
+            if job.status == JOB_PENDING or job.result is None
+            else json.loads(job.result),
             created=job.created,
             completed=job.completed,
             jobid=job.uuid,
@@ -68,11 +70,17 @@ class QueryAsyncJobResult(
 
 
 class ListAsyncJobs(
-    ListOwnedCommand, api="listAsyncJobs", response=AsyncJobResponse, authorized=ALL_ROLES, since="1.0"
+    ListOwnedCommand,
+    api="listAsyncJobs",
+    response=AsyncJobResponse,
+    authorized=ALL_ROLES,
+    since="1.0",
 ):
     """Lists all pending asynchronous jobs for the account."""
 
-    startdate = date(description="The start date of the async job (use format \"yyyy-MM-dd'T'HH:mm:ss'+'SSSS\")")
+    startdate = date(
+        description="The start date of the async job (use format \"yyyy-MM-dd'T'HH:mm:ss'+'SSSS\")"
+    )
 
     def execute(self, ctx: CommandContext) -> ListResult:
         query = (
@@ -87,5 +95,7 @@ class ListAsyncJobs(
             query = query.where(AsyncJob.command.contains(self.keyword, autoescape=True))
         count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         offset, limit = self.paging(ctx)
-        rows = ctx.session.scalars(query.order_by(AsyncJob.id.desc()).offset(offset).limit(limit)).all()
+        rows = ctx.session.scalars(
+            query.order_by(AsyncJob.id.desc()).offset(offset).limit(limit)
+        ).all()
         return ListResult([AsyncJobResponse.of(ctx, row) for row in rows], count)

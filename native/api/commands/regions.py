@@ -40,13 +40,17 @@ class ListRegions(
     name = string(description="List Region by region name.")
 
     def execute(self, ctx: CommandContext) -> ListResult:
-        found = regions.list_regions(ctx.session, region_id=self.id, name=self.name, keyword=self.keyword)
+        found = regions.list_regions(
+            ctx.session, region_id=self.id, name=self.name, keyword=self.keyword
+        )
         offset, limit = self.paging(ctx)
         page = found[offset:] if limit is None else found[offset : offset + limit]
         return ListResult([RegionResponse.of(region) for region in page], len(found))
 
 
-class AddRegion(Command, api="addRegion", response=RegionResponse, authorized=ROOT_ADMIN, since="3.0.0"):
+class AddRegion(
+    Command, api="addRegion", response=RegionResponse, authorized=ROOT_ADMIN, since="3.0.0"
+):
     """Adds a Region"""
 
     id = integer(description="Id of the Region").required()
@@ -54,7 +58,9 @@ class AddRegion(Command, api="addRegion", response=RegionResponse, authorized=RO
     endpoint = string(description="Region service endpoint", length=1024).required()
 
     def execute(self, ctx: CommandContext) -> RegionResponse:
-        region = regions.add_region(ctx.session, region_id=self.id, name=self.name, endpoint=self.endpoint)
+        region = regions.add_region(
+            ctx.session, region_id=self.id, name=self.name, endpoint=self.endpoint
+        )
         return RegionResponse.of(region)
 
 

@@ -50,17 +50,21 @@ class RolePermissionResponse(ResponseObject, object_name="rolepermission"):
 
 
 class CreateRole(
-    Command, api="createRole", response=RoleResponse, authorized=ROOT_ADMIN, event="ROLE.CREATE",
-    entity_type="Role", since="4.9.0",
+    Command,
+    api="createRole",
+    response=RoleResponse,
+    authorized=ROOT_ADMIN,
+    event="ROLE.CREATE",
+    entity_type="Role",
+    since="4.9.0",
 ):
     """Creates a role"""
 
     name = string(description="Creates a role with this unique name").required()
-    type = string(
-        description="The type of the role, valid options are: Admin, DomainAdmin, User"
-    )
+    type = string(description="The type of the role, valid options are: Admin, DomainAdmin, User")
     roleid = uuid_of(
-        Role, description="ID of the role to be cloned from. Either roleid or type must be passed in",
+        Role,
+        description="ID of the role to be cloned from. Either roleid or type must be passed in",
         since="4.15.0",
     )
     role_description = string(
@@ -78,7 +82,9 @@ class CreateRole(
         return RoleResponse.of(role)
 
 
-class ListRoles(ListCommand, api="listRoles", response=RoleResponse, authorized=ALL_ROLES, since="4.9.0"):
+class ListRoles(
+    ListCommand, api="listRoles", response=RoleResponse, authorized=ALL_ROLES, since="4.9.0"
+):
     """Lists dynamic roles in CloudStack
 
     Callers see only the roles at or below their own privilege.
@@ -86,7 +92,9 @@ class ListRoles(ListCommand, api="listRoles", response=RoleResponse, authorized=
 
     id = uuid_of(Role, description="List role by role ID.")
     name = string(description="List role by role name.")
-    type = string(description="List role by role type, valid options are: Admin, DomainAdmin, User.")
+    type = string(
+        description="List role by role type, valid options are: Admin, DomainAdmin, User."
+    )
 
     def execute(self, ctx: CommandContext) -> ListResult:
         if self.id is not None:
@@ -105,8 +113,13 @@ class ListRoles(ListCommand, api="listRoles", response=RoleResponse, authorized=
 
 
 class UpdateRole(
-    Command, api="updateRole", response=RoleResponse, authorized=ROOT_ADMIN, event="ROLE.UPDATE",
-    entity_type="Role", since="4.9.0",
+    Command,
+    api="updateRole",
+    response=RoleResponse,
+    authorized=ROOT_ADMIN,
+    event="ROLE.UPDATE",
+    entity_type="Role",
+    since="4.9.0",
 ):
     """Updates a role"""
 
@@ -129,7 +142,11 @@ class UpdateRole(
 
 
 class DeleteRole(
-    Command, api="deleteRole", authorized=ROOT_ADMIN, event="ROLE.DELETE", entity_type="Role",
+    Command,
+    api="deleteRole",
+    authorized=ROOT_ADMIN,
+    event="ROLE.DELETE",
+    entity_type="Role",
     since="4.9.0",
 ):
     """Deletes a role"""
@@ -145,8 +162,13 @@ class DeleteRole(
 
 
 class CreateRolePermission(
-    Command, api="createRolePermission", response=RolePermissionResponse, authorized=ROOT_ADMIN,
-    event="ROLE.PERMISSION.CREATE", entity_type="RolePermission", since="4.9.0",
+    Command,
+    api="createRolePermission",
+    response=RolePermissionResponse,
+    authorized=ROOT_ADMIN,
+    event="ROLE.PERMISSION.CREATE",
+    entity_type="RolePermission",
+    since="4.9.0",
 ):
     """Adds an API permission to a role
 
@@ -175,7 +197,10 @@ class CreateRolePermission(
 
 
 class ListRolePermissions(
-    Command, api="listRolePermissions", response=RolePermissionResponse, authorized=ROOT_ADMIN,
+    Command,
+    api="listRolePermissions",
+    response=RolePermissionResponse,
+    authorized=ROOT_ADMIN,
     since="4.9.0",
 ):
     """Lists role permissions
@@ -191,8 +216,12 @@ class ListRolePermissions(
 
 
 class UpdateRolePermission(
-    Command, api="updateRolePermission", authorized=ROOT_ADMIN, event="ROLE.PERMISSION.UPDATE",
-    entity_type="RolePermission", since="4.9.0",
+    Command,
+    api="updateRolePermission",
+    authorized=ROOT_ADMIN,
+    event="ROLE.PERMISSION.UPDATE",
+    entity_type="RolePermission",
+    since="4.9.0",
 ):
     """Updates a role permission order
 
@@ -210,7 +239,11 @@ class UpdateRolePermission(
 
     def execute(self, ctx: CommandContext) -> SuccessResult:
         roles.update_permissions(
-            ctx.session, role=self.roleid, order=self.ruleorder, rule=self.ruleid, permission=self.permission
+            ctx.session,
+            role=self.roleid,
+            order=self.ruleorder,
+            rule=self.ruleid,
+            permission=self.permission,
         )
         return SuccessResult()
 
@@ -218,12 +251,18 @@ class UpdateRolePermission(
         if self.ruleorder is not None:
             return f"Reordered the permissions of role {self.roleid.name}"
         assert self.ruleid is not None and self.permission is not None
-        return f"Set rule {self.ruleid.rule} of role {self.roleid.name} to {self.permission.lower()}"
+        return (
+            f"Set rule {self.ruleid.rule} of role {self.roleid.name} to {self.permission.lower()}"
+        )
 
 
 class DeleteRolePermission(
-    Command, api="deleteRolePermission", authorized=ROOT_ADMIN, event="ROLE.PERMISSION.DELETE",
-    entity_type="RolePermission", since="4.9.0",
+    Command,
+    api="deleteRolePermission",
+    authorized=ROOT_ADMIN,
+    event="ROLE.PERMISSION.DELETE",
+    entity_type="RolePermission",
+    since="4.9.0",
 ):
     """Deletes a role permission"""
 
