@@ -169,92 +169,87 @@ class Settings:
             row.updated = now
 
 
+CORE_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        name="default.page.size",
+        category="Advanced",
+        type="Long",
+        default="500",
+        minimum=1,
+        description="Default page size for API list calls; also the largest pagesize accepted",
+    ),
+    Setting(
+        name="session.timeout",
+        category="Advanced",
+        type="Integer",
+        default="1800",
+        minimum=60,
+        description="Seconds a web console session may stay idle before it expires",
+    ),
+    Setting(
+        name="management.server.heartbeat.timeout",
+        category="Advanced",
+        type="Integer",
+        default="60",
+        minimum=1,
+        description="Seconds without a heartbeat after which a management server is taken "
+        "as dead and its running jobs are failed",
+    ),
+    Setting(
+        name="allow.user.create.projects",
+        category="Advanced",
+        type="Boolean",
+        default="true",
+        scopes=("global", "domain"),
+        description="If regular users can create a project; true by default",
+    ),
+    Setting(
+        name="allow.user.view.destroyed.vm",
+        category="Advanced",
+        type="Boolean",
+        default="false",
+        scopes=("global", "account"),
+        description="Determines whether users can view their destroyed or expunging vm",
+    ),
+    Setting(
+        name="allow.user.expunge.recover.vm",
+        category="Advanced",
+        type="Boolean",
+        default="false",
+        scopes=("global", "account"),
+        description="Determines whether users can expunge or recover their vm",
+    ),
+    Setting(
+        name="custom.diskoffering.size.min",
+        category="Advanced",
+        type="Long",
+        default="1",
+        minimum=1,
+        description="Minimum size in GB for a custom disk offering",
+    ),
+    Setting(
+        name="custom.diskoffering.size.max",
+        category="Advanced",
+        type="Long",
+        default="1024",
+        minimum=1,
+        description="Maximum size in GB for a custom disk offering",
+    ),
+    Setting(
+        name="security.password.min.length",
+        category="Secure",
+        type="Integer",
+        default="8",
+        minimum=1,
+        maximum=255,
+        description="Minimum length of a user password",
+    ),
+)
+
+
 def core_settings() -> Settings:
-    """The settings the management server itself reads."""
+    """A registry holding the settings the management server itself reads."""
     settings = Settings()
-    for setting in (
-        Setting(
-            name="default.page.size",
-            category="Advanced",
-            type="Long",
-            default="500",
-            minimum=1,
-            description="Default page size for API list calls; also the largest pagesize accepted",
-        ),
-        Setting(
-            name="session.timeout",
-            category="Advanced",
-            type="Integer",
-            default="1800",
-            minimum=60,
-            description="Seconds a web console session may stay idle before it expires",
-        ),
-        Setting(
-            name="management.server.heartbeat.timeout",
-            category="Advanced",
-            type="Integer",
-            default="60",
-            minimum=1,
-            description="Seconds without a heartbeat after which a management server is taken "
-            "as dead and its running jobs are failed",
-        ),
-        Setting(
-            name="event.purge.delay",
-            category="Advanced",
-            type="Integer",
-            default="15",
-            minimum=0,
-            description="Days to keep events before they are purged; 0 keeps them forever",
-        ),
-        Setting(
-            name="allow.user.create.projects",
-            category="Advanced",
-            type="Boolean",
-            default="true",
-            scopes=("global", "domain"),
-            description="If regular users can create a project; true by default",
-        ),
-        Setting(
-            name="allow.user.view.destroyed.vm",
-            category="Advanced",
-            type="Boolean",
-            default="false",
-            scopes=("global", "account"),
-            description="Determines whether users can view their destroyed or expunging vm",
-        ),
-        Setting(
-            name="allow.user.expunge.recover.vm",
-            category="Advanced",
-            type="Boolean",
-            default="false",
-            scopes=("global", "account"),
-            description="Determines whether users can expunge or recover their vm",
-        ),
-        Setting(
-            name="custom.diskoffering.size.min",
-            category="Advanced",
-            type="Long",
-            default="1",
-            minimum=1,
-            description="Minimum size in GB for a custom disk offering",
-        ),
-        Setting(
-            name="custom.diskoffering.size.max",
-            category="Advanced",
-            type="Long",
-            default="1024",
-            minimum=1,
-            description="Maximum size in GB for a custom disk offering",
-        ),
-        Setting(
-            name="security.password.min.length",
-            category="Secure",
-            type="Integer",
-            default="8",
-            minimum=1,
-            maximum=255,
-            description="Minimum length of a user password",
-        ),
-    ):
+    for setting in CORE_SETTINGS:
         settings.define(setting)
     return settings
