@@ -6,26 +6,15 @@ import json
 import os
 import shutil
 import signal
-import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import create_engine, insert, select
 
 from native.model import AsyncJob, ManagementServer, User, utcnow
+from tests.support.api import wait_for_job
 from tests.support.server import AltoServer, ServerFactory
 from tests.support.tenants import admin_client, unique
-
-
-def wait_for_job(client: Any, job_id: str, *, timeout: float = 30.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = client.queryAsyncJobResult(jobid=job_id)
-        if job["jobstatus"] != 0:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} still pending after {timeout} s")
 
 
 def second_server(first: AltoServer, directory: Path) -> AltoServer:
@@ -50,7 +39,7 @@ def test_two_servers_share_one_database(start_alto_server: ServerFactory, tmp_pa
             for n, domain in enumerate(domains)
         ]
         for n, job_id in enumerate(jobs):
-            job = wait_for_job(one if n % 2 else two, job_id)
+            job = wait_for_job(one if n % 2 else two, job_id, interval=0.2)
             assert (job["jobstatus"], job["jobresult"]) == (1, {"success": True})
         for domain in domains:
             assert one.listDomains(listall=True, name=domain["name"]) == {}
@@ -78,9 +67,13 @@ def test_a_job_left_running_by_a_killed_server_fails_after_restart(
     job_id = str(uuid.uuid4())
     try:
         with engine.begin() as connection:
-            crashed = connection.execute(select(ManagementServer.msid, ManagementServer.name)).first()
+            crashed = connection.execute(
+                select(ManagementServer.msid, ManagementServer.name)
+            ).first()
             assert crashed is not None, "the killed server left its registration behind"
-            admin_user = connection.execute(select(User.id, User.account_id).where(User.username == "admin")).one()
+            admin_user = connection.execute(
+                select(User.id, User.account_id).where(User.username == "admin")
+            ).one()
             connection.execute(
                 insert(AsyncJob).values(
                     uuid=job_id,
@@ -101,7 +94,7 @@ def test_a_job_left_running_by_a_killed_server_fails_after_restart(
         engine.dispose()
 
     server.start()
-    job = wait_for_job(admin_client(server), job_id)
+    job = wait_for_job(admin_client(server), job_id, interval=0.2)
     assert job["jobstatus"] == 2
     assert job["jobresultcode"] == 530
     assert crashed.name in job["jobresult"]["errortext"]

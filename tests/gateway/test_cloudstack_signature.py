@@ -11,8 +11,12 @@ from libcloud.common.cloudstack import CloudStackConnection
 from gateway.cloudstack_signature import parse_expires, sign, signature_matches
 
 # The worked example of CloudStack's "Signing API Requests" guide.
-DOC_API_KEY = "plgWJfZK4gyS3mOMTVmjUVg-X-jlWlnfaUJ9GAbBbf9EdM-kAYMmAiLqzzq1ElZLYq_u38zCm0bewzGUdP66mg"
-DOC_SECRET = "VDaACYb0LV9eNjTetIOElcVQkvJck_J_QljX_FcHRj87ZKiy0z0ty0ZsYBkoXkY9b7eq1EhwJaw7FF3akA3KBQ"
+DOC_API_KEY = (
+    "plgWJfZK4gyS3mOMTVmjUVg-X-jlWlnfaUJ9GAbBbf9EdM-kAYMmAiLqzzq1ElZLYq_u38zCm0bewzGUdP66mg"
+)
+DOC_SECRET = (
+    "VDaACYb0LV9eNjTetIOElcVQkvJck_J_QljX_FcHRj87ZKiy0z0ty0ZsYBkoXkY9b7eq1EhwJaw7FF3akA3KBQ"
+)
 DOC_SIGNATURE = "TTpdDq/7j/J58XCRHomKoQXEQds="
 SECRET = "s3cr3t-key"
 

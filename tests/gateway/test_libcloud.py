@@ -9,6 +9,7 @@ from libcloud.common.types import InvalidCredsError, ProviderError
 from libcloud.compute.providers import Provider, get_driver
 
 from tests.support.server import AltoServer
+from tests.support.tenants import unique
 
 
 def driver_for(server: AltoServer, *, secret: str | None = None) -> object:
@@ -22,7 +23,7 @@ def driver_for(server: AltoServer, *, secret: str | None = None) -> object:
 
 def test_sync_and_async_requests(alto_server: AltoServer) -> None:
     connection = driver_for(alto_server).connection  # type: ignore[attr-defined]
-    name = f"libcloud-{uuid.uuid4().hex[:8]}"
+    name = unique("libcloud")
     created = connection._sync_request("createDomain", params={"name": name})
     domain = created["domain"]
     assert domain["name"] == name

@@ -9,24 +9,12 @@ from typing import Any
 import pytest
 import requests
 import xmltodict
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStack
 from cs.client import transform
 
+from tests.support.api import api_error
 from tests.support.server import AltoServer
-
-
-@pytest.fixture
-def admin(alto_server: AltoServer) -> CloudStack:
-    return CloudStack(
-        endpoint=alto_server.endpoint,
-        key=alto_server.apikey,
-        secret=alto_server.secretkey,
-        poll_interval=0.1,
-    )
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+from tests.support.tenants import unique
 
 
 def raw_call(
@@ -41,17 +29,13 @@ def raw_call(
     params = {"apiKey": server.apikey, **params}
     transform(params)
     if sign:
-        signer = CloudStack(endpoint=server.endpoint, key=server.apikey, secret=secret or server.secretkey)
+        signer = CloudStack(
+            endpoint=server.endpoint, key=server.apikey, secret=secret or server.secretkey
+        )
         signer._sign(params)
     if method == "get":
         return requests.get(server.endpoint, params=params, timeout=10)
     return requests.post(server.endpoint, data=params, timeout=10)
-
-
-def error_of(excinfo: pytest.ExceptionInfo[CloudStackApiException]) -> dict[str, Any]:
-    error = excinfo.value.error
-    assert isinstance(error, dict)
-    return error
 
 
 # --- signing -------------------------------------------------------------------------------
@@ -60,7 +44,10 @@ def error_of(excinfo: pytest.ExceptionInfo[CloudStackApiException]) -> dict[str,
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_signed_get_and_post_with_cs(alto_server: AltoServer, method: str) -> None:
     client = CloudStack(
-        endpoint=alto_server.endpoint, key=alto_server.apikey, secret=alto_server.secretkey, method=method
+        endpoint=alto_server.endpoint,
+        key=alto_server.apikey,
+        secret=alto_server.secretkey,
+        method=method,
     )
     name = unique("signed")
     created = client.createDomain(name=name, networkdomain="a b~c.example")
@@ -77,17 +64,19 @@ def test_unsigned_request_is_refused(alto_server: AltoServer) -> None:
 
 
 def test_wrong_secret_is_refused(alto_server: AltoServer) -> None:
-    response = raw_call(alto_server, secret="not-the-secret", command="listDomains", response="json")
+    response = raw_call(
+        alto_server, secret="not-the-secret", command="listDomains", response="json"
+    )
     assert response.status_code == 401
     body = response.json()["listdomainsresponse"]
     assert body["errortext"] == "unable to verify user credentials and/or request signature"
 
 
 def test_unknown_api_key_is_refused(alto_server: AltoServer) -> None:
-    client = CloudStack(endpoint=alto_server.endpoint, key="no-such-key", secret=alto_server.secretkey)
-    with pytest.raises(CloudStackApiException) as excinfo:
-        client.listDomains()
-    assert error_of(excinfo)["errorcode"] == 401
+    client = CloudStack(
+        endpoint=alto_server.endpoint, key="no-such-key", secret=alto_server.secretkey
+    )
+    assert api_error(client.listDomains).errorcode == 401
 
 
 def test_expired_signature_version_3_is_refused(alto_server: AltoServer) -> None:
@@ -141,7 +130,9 @@ def test_empty_list_is_an_empty_object(admin: CloudStack, alto_server: AltoServe
 
 
 def test_single_object_is_wrapped_by_its_name(alto_server: AltoServer) -> None:
-    response = raw_call(alto_server, command="createDomain", name=unique("wrapped"), response="json")
+    response = raw_call(
+        alto_server, command="createDomain", name=unique("wrapped"), response="json"
+    )
     body = response.json()["createdomainresponse"]
     assert list(body) == ["domain"]
 
@@ -189,12 +180,12 @@ def test_keyword_filters(admin: CloudStack) -> None:
         ({"page": 1, "pagesize": 100000}, "Page size can't exceed"),
     ],
 )
-def test_bad_paging_is_a_parameter_error(admin: CloudStack, params: dict[str, int], fragment: str) -> None:
-    with pytest.raises(CloudStackApiException) as excinfo:
-        admin.listDomains(**params)
-    error = error_of(excinfo)
-    assert error["errorcode"] == 431
-    assert fragment in error["errortext"]
+def test_bad_paging_is_a_parameter_error(
+    admin: CloudStack, params: dict[str, int], fragment: str
+) -> None:
+    error = api_error(admin.listDomains, **params)
+    assert error.errorcode == 431
+    assert fragment in error.errortext
 
 
 # --- async jobs ----------------------------------------------------------------------------
@@ -214,9 +205,7 @@ def test_async_command_gives_a_job_and_its_result(admin: CloudStack) -> None:
     assert job["jobinstancetype"] == "Domain" and job["jobinstanceid"] == domain["id"]
     for field in ("accountid", "userid", "created", "completed", "jobprocstatus", "jobid"):
         assert field in job
-    with pytest.raises(CloudStackApiException) as excinfo:
-        admin.listDomains(id=domain["id"])
-    assert error_of(excinfo)["errorcode"] == 431
+    assert api_error(admin.listDomains, id=domain["id"]).errorcode == 431
 
 
 def test_fetch_result_polls_to_completion(admin: CloudStack) -> None:
@@ -235,10 +224,8 @@ def test_list_async_jobs_shows_the_callers_jobs(admin: CloudStack) -> None:
 def test_async_refusal_is_immediate(admin: CloudStack) -> None:
     parent = admin.createDomain(name=unique("busy"))["domain"]
     admin.createDomain(name=unique("kid"), parentdomainid=parent["id"])
-    with pytest.raises(CloudStackApiException) as excinfo:
-        admin.deleteDomain(id=parent["id"])
-    error = error_of(excinfo)
-    assert error["errorcode"] == 536 and error["cserrorcode"] == 4375
+    error = api_error(admin.deleteDomain, id=parent["id"])
+    assert error.errorcode == 536 and error.cserrorcode == 4375
     assert admin.deleteDomain(id=parent["id"], cleanup=True, fetch_result=True) == {"success": True}
 
 
@@ -246,47 +233,43 @@ def test_async_refusal_is_immediate(admin: CloudStack) -> None:
 
 
 def test_unknown_command(admin: CloudStack) -> None:
-    with pytest.raises(CloudStackApiException) as excinfo:
-        admin.launchRockets()
-    error = error_of(excinfo)
-    assert error["errorcode"] == 432
-    assert "launchRockets" in error["errortext"]
+    error = api_error(admin.launchRockets)
+    assert error.errorcode == 432
+    assert "launchRockets" in error.errortext
 
 
 def test_missing_required_parameter_is_named(admin: CloudStack) -> None:
-    with pytest.raises(CloudStackApiException) as excinfo:
-        admin.updateDomain(name="x")
-    error = error_of(excinfo)
-    assert error["errorcode"] == 431
-    assert error["errortext"] == "Unable to execute API command updatedomain due to missing parameter id"
+    error = api_error(admin.updateDomain, name="x")
+    assert error.errorcode == 431
+    assert (
+        error.errortext == "Unable to execute API command updatedomain due to missing parameter id"
+    )
 
 
 @pytest.mark.parametrize(
     ("params", "name"),
-    [({"level": "one"}, "level"), ({"listall": "maybe"}, "listall"), ({"level": "99999999999"}, "level")],
+    [
+        ({"level": "one"}, "level"),
+        ({"listall": "maybe"}, "listall"),
+        ({"level": "99999999999"}, "level"),
+    ],
 )
 def test_malformed_values_are_430(admin: CloudStack, params: dict[str, str], name: str) -> None:
-    with pytest.raises(CloudStackApiException) as excinfo:
-        admin.listDomains(**params)
-    error = error_of(excinfo)
-    assert error["errorcode"] == 430
-    assert f"for parameter {name}" in error["errortext"]
+    error = api_error(admin.listDomains, **params)
+    assert error.errorcode == 430
+    assert f"for parameter {name}" in error.errortext
 
 
 def test_unknown_uuid_is_431(admin: CloudStack) -> None:
     for bad in ("not-a-uuid", str(uuid.uuid4())):
-        with pytest.raises(CloudStackApiException) as excinfo:
-            admin.listDomains(id=bad)
-        error = error_of(excinfo)
-        assert error["errorcode"] == 431
-        assert f"Invalid parameter id value={bad}" in error["errortext"]
+        error = api_error(admin.listDomains, id=bad)
+        assert error.errorcode == 431
+        assert f"Invalid parameter id value={bad}" in error.errortext
 
 
 def test_too_long_string_is_431(admin: CloudStack) -> None:
-    with pytest.raises(CloudStackApiException) as excinfo:
-        admin.createDomain(name="x" * 300)
-    error = error_of(excinfo)
-    assert error["errorcode"] == 431 and "name" in error["errortext"]
+    error = api_error(admin.createDomain, name="x" * 300)
+    assert error.errorcode == 431 and "name" in error.errortext
     assert admin.listDomains(listall=True, keyword="x" * 255) == {}
 
 
@@ -297,18 +280,14 @@ def test_unknown_parameters_are_ignored(admin: CloudStack) -> None:
 def test_duplicate_is_refused_and_nothing_is_half_made(admin: CloudStack) -> None:
     name = unique("dup")
     admin.createDomain(name=name)
-    with pytest.raises(CloudStackApiException) as excinfo:
-        admin.createDomain(name=name.upper())
-    assert error_of(excinfo)["errorcode"] == 431
-    assert admin.listDomains(listall=True, name=name)["count"] == 1
-    assert admin.listDomains(listall=True, name=name.upper()) == {}
+    assert api_error(admin.createDomain, name=name.upper()).errorcode == 431
+    matching = admin.listDomains(listall=True, keyword=name)
+    assert [domain["name"] for domain in matching["domain"]] == [name]
 
 
 def test_root_domain_cannot_be_deleted(admin: CloudStack) -> None:
     root = admin.listDomains()["domain"][0]
-    with pytest.raises(CloudStackApiException) as excinfo:
-        admin.deleteDomain(id=root["id"])
-    assert error_of(excinfo)["errorcode"] == 531
+    assert api_error(admin.deleteDomain, id=root["id"]).errorcode == 531
 
 
 def test_garbage_requests_never_get_500(alto_server: AltoServer) -> None:
@@ -317,7 +296,11 @@ def test_garbage_requests_never_get_500(alto_server: AltoServer) -> None:
         {"command": ""},
         {"command": "listDomains", "response": "yaml"},
         {"command": "listDomains", "page": "\x00"},
-        {"command": "createDomain", "name": "\u2603" * 10, "parentdomainid": "'; drop table domain;--"},
+        {
+            "command": "createDomain",
+            "name": "\u2603" * 10,
+            "parentdomainid": "'; drop table domain;--",
+        },
     ]
     for params in probes:
         response = raw_call(alto_server, **params)

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import requests
 from sqlalchemy import create_engine, update
 
 from native.model import LoginSession
 from native.services.secrets import digest_token
 from tests.support.server import AltoServer
-from tests.support.tenants import Tenant, admin_client, new_account, unique
-
-
-@pytest.fixture
-def tenant(alto_server: AltoServer) -> Tenant:
-    admin = admin_client(alto_server)
-    domain = admin.createDomain(name=unique("web"))["domain"]
-    return new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint)
+from tests.support.tenants import Tenant, admin_client
 
 
 def domain_path(tenant: Tenant, alto_server: AltoServer) -> str:
@@ -45,7 +37,17 @@ def login(
     return browser, answer
 
 
-def test_login_gives_a_session_key_and_an_http_only_cookie(alto_server: AltoServer, tenant: Tenant) -> None:
+def api_get(
+    server: AltoServer, browser: requests.Session | None = None, **params: str
+) -> requests.Response:
+    """GET `/client/api` with `params` (JSON answer): in `browser`'s session, or with no cookie."""
+    get = browser.get if browser is not None else requests.get
+    return get(server.endpoint, params={**params, "response": "json"}, timeout=10)
+
+
+def test_login_gives_a_session_key_and_an_http_only_cookie(
+    alto_server: AltoServer, tenant: Tenant
+) -> None:
     browser, answer = login(alto_server, tenant)
     assert answer.status_code == 200
     body = answer.json()["loginresponse"]
@@ -55,55 +57,54 @@ def test_login_gives_a_session_key_and_an_http_only_cookie(alto_server: AltoServ
     assert body["type"] == "0"
     assert int(body["timeout"]) >= 60
     cookie_header = answer.headers["Set-Cookie"]
-    assert "JSESSIONID=" in cookie_header and "HttpOnly" in cookie_header and "SameSite=Lax" in cookie_header
+    assert (
+        "JSESSIONID=" in cookie_header
+        and "HttpOnly" in cookie_header
+        and "SameSite=Lax" in cookie_header
+    )
     assert body["sessionkey"] not in cookie_header
 
-    listed = browser.get(
-        alto_server.endpoint,
-        params={"command": "listAccounts", "sessionkey": body["sessionkey"], "response": "json"},
-        timeout=10,
-    )
+    listed = api_get(alto_server, browser, command="listAccounts", sessionkey=body["sessionkey"])
     assert listed.status_code == 200
     assert listed.json()["listaccountsresponse"]["account"][0]["id"] == tenant.id
 
 
-def test_cookie_without_matching_session_key_is_refused(alto_server: AltoServer, tenant: Tenant) -> None:
+def test_cookie_without_matching_session_key_is_refused(
+    alto_server: AltoServer, tenant: Tenant
+) -> None:
     browser, _ = login(alto_server, tenant)
     for params in ({}, {"sessionkey": "forged"}):
-        refused = browser.get(
-            alto_server.endpoint, params={"command": "listAccounts", "response": "json", **params}, timeout=10
-        )
+        refused = api_get(alto_server, browser, command="listAccounts", **params)
         assert refused.status_code == 401
 
 
 def test_session_key_without_the_cookie_is_refused(alto_server: AltoServer, tenant: Tenant) -> None:
-    browser, answer = login(alto_server, tenant)
+    _, answer = login(alto_server, tenant)
     key = answer.json()["loginresponse"]["sessionkey"]
-    refused = requests.get(
-        alto_server.endpoint,
-        params={"command": "listAccounts", "sessionkey": key, "response": "json"},
-        timeout=10,
-    )
+    refused = api_get(alto_server, command="listAccounts", sessionkey=key)
     assert refused.status_code == 401
 
 
-def test_wrong_password_unknown_user_and_get_are_refused(alto_server: AltoServer, tenant: Tenant) -> None:
+def test_wrong_password_unknown_user_and_get_are_refused(
+    alto_server: AltoServer, tenant: Tenant
+) -> None:
     _, bad = login(alto_server, tenant, password="not-it")
     assert bad.status_code == 401
     assert bad.json()["loginresponse"]["errorcode"] == 401
     assert "Set-Cookie" not in bad.headers
-    answer = requests.get(
-        alto_server.endpoint,
-        params={"command": "login", "username": tenant.name, "password": tenant.password, "response": "json"},
-        timeout=10,
-    )
+    answer = api_get(alto_server, command="login", username=tenant.name, password=tenant.password)
     assert answer.status_code == 405
 
 
 def test_login_in_the_wrong_domain_fails(alto_server: AltoServer, tenant: Tenant) -> None:
     answer = requests.post(
         alto_server.endpoint,
-        data={"command": "login", "username": tenant.name, "password": tenant.password, "response": "json"},
+        data={
+            "command": "login",
+            "username": tenant.name,
+            "password": tenant.password,
+            "response": "json",
+        },
         timeout=10,
     )
     assert answer.status_code == 401
@@ -112,13 +113,11 @@ def test_login_in_the_wrong_domain_fails(alto_server: AltoServer, tenant: Tenant
 def test_logout_ends_the_session(alto_server: AltoServer, tenant: Tenant) -> None:
     browser, answer = login(alto_server, tenant)
     key = answer.json()["loginresponse"]["sessionkey"]
-    out = browser.get(alto_server.endpoint, params={"command": "logout", "response": "json"}, timeout=10)
+    out = api_get(alto_server, browser, command="logout")
     assert out.json() == {"logoutresponse": {"description": "success"}}
     assert "JSESSIONID" not in browser.cookies
     browser.cookies.set("JSESSIONID", answer.cookies["JSESSIONID"])
-    again = browser.get(
-        alto_server.endpoint, params={"command": "listAccounts", "sessionkey": key, "response": "json"}, timeout=10
-    )
+    again = api_get(alto_server, browser, command="listAccounts", sessionkey=key)
     assert again.status_code == 401
 
 
@@ -135,7 +134,5 @@ def test_an_idle_session_expires(alto_server: AltoServer, tenant: Tenant) -> Non
             )
     finally:
         engine.dispose()
-    expired = browser.get(
-        alto_server.endpoint, params={"command": "listAccounts", "sessionkey": key, "response": "json"}, timeout=10
-    )
+    expired = api_get(alto_server, browser, command="listAccounts", sessionkey=key)
     assert expired.status_code == 401

@@ -3,34 +3,15 @@ deleteAccount, disableAccount, enableAccount, lockAccount."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStack
 
+from tests.support.api import api_error, wait_for_job
 from tests.support.server import AltoServer
-from tests.support.tenants import Tenant, admin_client, new_account, unique
-
-
-@pytest.fixture(scope="module")
-def admin(alto_server: AltoServer) -> CloudStack:
-    return admin_client(alto_server)
-
-
-@pytest.fixture
-def domain(admin: CloudStack) -> dict[str, Any]:
-    """A fresh domain of the test's own, below ROOT."""
-    return dict(admin.createDomain(name=unique("dom"))["domain"])
-
-
-def error_of(call: Callable[..., Any], **params: Any) -> dict[str, Any]:
-    """The CloudStack error body of a call that must fail."""
-    with pytest.raises(CloudStackApiException) as caught:
-        call(**params)
-    return dict(caught.value.error)
+from tests.support.tenants import Tenant, new_account, unique
 
 
 def account_params(name: str | None = None, **overrides: Any) -> dict[str, Any]:
@@ -52,20 +33,9 @@ def listed_names(client: CloudStack, **params: Any) -> set[str]:
     return {account["name"] for account in client.listAccounts(**params).get("account", [])}
 
 
-def wait_for_job(client: CloudStack, jobid: str, *, timeout: float = 30.0) -> dict[str, Any]:
-    """Poll queryAsyncJobResult until the job is done; its final answer."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = dict(client.queryAsyncJobResult(jobid=jobid))
-        if answer["jobstatus"] != 0:
-            return answer
-        time.sleep(0.1)
-    raise AssertionError(f"job {jobid} still pending after {timeout} s")
-
-
 def assert_unauthorized(tenant: Tenant) -> None:
-    error = error_of(tenant.client().listAccounts)
-    assert error["errorcode"] == 401
+    error = api_error(tenant.client().listAccounts)
+    assert error.errorcode == 401
 
 
 # --- createAccount -------------------------------------------------------------------
@@ -141,51 +111,51 @@ def test_role_type_must_match_the_account_type(admin: CloudStack, domain: dict[s
         "roleid"
     ]
     name = unique("mismatch")
-    error = error_of(
+    error = api_error(
         admin.createAccount,
         **account_params(name, accounttype=0, roleid=role, domainid=domain["id"]),
     )
-    assert error["errorcode"] == 431
-    assert "roleid" in error["errortext"]
+    assert error.errorcode == 431
+    assert "roleid" in error.errortext
     assert name not in listed_names(admin, domainid=domain["id"])
 
 
 def test_unknown_roleid_is_refused(admin: CloudStack, domain: dict[str, Any]) -> None:
-    error = error_of(
+    error = api_error(
         admin.createAccount, **account_params(accounttype=None, roleid=str(uuid.uuid4()))
     )
-    assert error["errorcode"] == 431
-    assert "roleid" in error["errortext"]
+    assert error.errorcode == 431
+    assert "roleid" in error.errortext
 
 
 @pytest.mark.parametrize("missing", ["username", "password", "email", "firstname", "lastname"])
 def test_missing_required_parameter_is_named(admin: CloudStack, missing: str) -> None:
-    error = error_of(admin.createAccount, **account_params(**{missing: None}))
-    assert error["errorcode"] == 431
-    assert missing in error["errortext"]
+    error = api_error(admin.createAccount, **account_params(**{missing: None}))
+    assert error.errorcode == 431
+    assert missing in error.errortext
 
 
 def test_account_type_or_role_is_required(admin: CloudStack) -> None:
-    error = error_of(admin.createAccount, **account_params(accounttype=None))
-    assert error["errorcode"] == 431
-    assert "accounttype" in error["errortext"] and "roleid" in error["errortext"]
+    error = api_error(admin.createAccount, **account_params(accounttype=None))
+    assert error.errorcode == 431
+    assert "accounttype" in error.errortext and "roleid" in error.errortext
 
 
 def test_unknown_account_type_is_refused(admin: CloudStack) -> None:
-    error = error_of(admin.createAccount, **account_params(accounttype=7))
-    assert error["errorcode"] == 431
-    assert "accounttype" in error["errortext"]
+    error = api_error(admin.createAccount, **account_params(accounttype=7))
+    assert error.errorcode == 431
+    assert "accounttype" in error.errortext
 
 
 def test_too_short_password_leaves_nothing_behind(
     admin: CloudStack, domain: dict[str, Any]
 ) -> None:
     name = unique("short")
-    error = error_of(
+    error = api_error(
         admin.createAccount, **account_params(name, password="abc", domainid=domain["id"])
     )
-    assert error["errorcode"] == 431
-    assert "password" in error["errortext"]
+    assert error.errorcode == 431
+    assert "password" in error.errortext
     assert name not in listed_names(admin, domainid=domain["id"])
     assert "user" not in admin.listUsers(username=name, domainid=domain["id"], isrecursive=True)
 
@@ -196,12 +166,12 @@ def test_duplicate_account_name_in_a_domain_is_refused(
     name = unique("dup")
     admin.createAccount(**account_params(name, domainid=domain["id"]))
 
-    error = error_of(
+    error = api_error(
         admin.createAccount,
         **account_params(name.upper(), username=unique("other"), domainid=domain["id"]),
     )
-    assert error["errorcode"] == 431
-    assert "account" in error["errortext"] and name.upper() in error["errortext"]
+    assert error.errorcode == 431
+    assert "account" in error.errortext and name.upper() in error.errortext
     # The same name is fine in another domain.
     admin.createAccount(**account_params(name, username=unique("elsewhere")))
 
@@ -213,18 +183,18 @@ def test_duplicate_username_in_a_domain_is_refused_and_nothing_is_half_made(
     admin.createAccount(**account_params(taken, domainid=domain["id"]))
     fresh = unique("fresh")
 
-    error = error_of(
+    error = api_error(
         admin.createAccount, **account_params(fresh, username=taken, domainid=domain["id"])
     )
-    assert error["errorcode"] == 431
-    assert "username" in error["errortext"]
+    assert error.errorcode == 431
+    assert "username" in error.errortext
     assert fresh not in listed_names(admin, domainid=domain["id"])
 
 
 def test_a_user_may_not_create_accounts(admin: CloudStack, alto_server: AltoServer) -> None:
     tenant = new_account(admin, endpoint=alto_server.endpoint)
-    error = error_of(tenant.client().createAccount, **account_params())
-    assert error["errorcode"] == 401
+    error = api_error(tenant.client().createAccount, **account_params())
+    assert error.errorcode == 401
 
 
 def test_domain_admin_creates_user_accounts_only_in_its_subtree(
@@ -243,13 +213,13 @@ def test_domain_admin_creates_user_accounts_only_in_its_subtree(
     # Its own domain is the default.
     assert boss.createAccount(**account_params())["account"]["domainid"] == child["id"]
 
-    in_parent = error_of(boss.createAccount, **account_params(domainid=domain["id"]))
-    assert in_parent["errorcode"] == 431
-    assert "domainid" in in_parent["errortext"]
-    root_admin = error_of(
+    in_parent = api_error(boss.createAccount, **account_params(domainid=domain["id"]))
+    assert in_parent.errorcode == 431
+    assert "domainid" in in_parent.errortext
+    root_admin = api_error(
         boss.createAccount, **account_params(accounttype=1, domainid=grandchild["id"])
     )
-    assert root_admin["errorcode"] == 531
+    assert root_admin.errorcode == 531
 
 
 # --- listAccounts ----------------------------------------------------------------------
@@ -266,9 +236,9 @@ def test_a_user_sees_only_its_own_account(
         assert answer["count"] == 1
         assert [account["id"] for account in answer["account"]] == [alice.id]
 
-    error = error_of(alice.client().listAccounts, id=bob.id)
-    assert error["errorcode"] == 431
-    assert "id" in error["errortext"]
+    error = api_error(alice.client().listAccounts, id=bob.id)
+    assert error.errorcode == 431
+    assert "id" in error.errortext
 
 
 def test_admin_lists_a_domain_and_optionally_its_subtree(
@@ -332,12 +302,12 @@ def test_update_account_refuses_a_taken_name_and_another_role_type(
         "account"
     ]["roleid"]
 
-    taken = error_of(admin.updateAccount, id=second["id"], newname=first["name"])
-    assert taken["errorcode"] == 431
-    assert "newname" in taken["errortext"]
-    role = error_of(admin.updateAccount, id=second["id"], roleid=domain_admin_role)
-    assert role["errorcode"] == 431
-    assert "roleid" in role["errortext"]
+    taken = api_error(admin.updateAccount, id=second["id"], newname=first["name"])
+    assert taken.errorcode == 431
+    assert "newname" in taken.errortext
+    role = api_error(admin.updateAccount, id=second["id"], roleid=domain_admin_role)
+    assert role.errorcode == 431
+    assert "roleid" in role.errortext
     assert (
         admin.updateAccount(id=second["id"], roleid=second["roleid"])["account"]["roletype"]
         == "User"
@@ -346,23 +316,22 @@ def test_update_account_refuses_a_taken_name_and_another_role_type(
 
 def test_users_may_not_update_accounts(admin: CloudStack, alto_server: AltoServer) -> None:
     tenant = new_account(admin, endpoint=alto_server.endpoint)
-    error = error_of(tenant.client().updateAccount, id=tenant.id, newname=unique("mine"))
-    assert error["errorcode"] == 401
+    error = api_error(tenant.client().updateAccount, id=tenant.id, newname=unique("mine"))
+    assert error.errorcode == 401
 
 
 # --- deleteAccount ---------------------------------------------------------------------
 
 
 def test_delete_account_with_fetch_result(
-    admin: CloudStack, alto_server: AltoServer, domain: dict[str, Any]
+    admin: CloudStack, domain: dict[str, Any], tenant: Tenant
 ) -> None:
-    tenant = new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint)
     assert tenant.client().listAccounts()["count"] == 1
 
     assert admin.deleteAccount(id=tenant.id, fetch_result=True) == {"success": True}
 
     assert tenant.name not in listed_names(admin, domainid=domain["id"])
-    assert error_of(admin.listAccounts, id=tenant.id)["errorcode"] == 431
+    assert api_error(admin.listAccounts, id=tenant.id).errorcode == 431
     assert "user" not in admin.listUsers(
         domainid=domain["id"], isrecursive=True, username=tenant.name
     )
@@ -370,10 +339,8 @@ def test_delete_account_with_fetch_result(
 
 
 def test_delete_account_by_polling_the_job(
-    admin: CloudStack, alto_server: AltoServer, domain: dict[str, Any]
+    admin: CloudStack, domain: dict[str, Any], tenant: Tenant
 ) -> None:
-    tenant = new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint)
-
     submitted = admin.deleteAccount(id=tenant.id)
     assert set(submitted) == {"jobid"}
     done = wait_for_job(admin, submitted["jobid"])
@@ -393,12 +360,12 @@ def test_default_and_own_accounts_cannot_be_deleted(
     admin: CloudStack, alto_server: AltoServer
 ) -> None:
     [root_admin] = admin.listAccounts(name="admin")["account"]
-    refused = error_of(admin.deleteAccount, id=root_admin["id"])
-    assert refused["errorcode"] == 531
+    refused = api_error(admin.deleteAccount, id=root_admin["id"])
+    assert refused.errorcode == 531
 
     boss = new_account(admin, accounttype=2, endpoint=alto_server.endpoint)
-    own = error_of(boss.client().deleteAccount, id=boss.id)
-    assert own["errorcode"] == 531
+    own = api_error(boss.client().deleteAccount, id=boss.id)
+    assert own.errorcode == 531
     assert boss.client().listAccounts()["count"] >= 1
 
 
@@ -422,10 +389,8 @@ def test_disabled_or_locked_account_is_refused_until_enabled(
 
 
 def test_disable_account_by_name_and_polling(
-    admin: CloudStack, alto_server: AltoServer, domain: dict[str, Any]
+    admin: CloudStack, domain: dict[str, Any], tenant: Tenant
 ) -> None:
-    tenant = new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint)
-
     submitted = admin.disableAccount(account=tenant.name, domainid=domain["id"], lock=False)
     done = wait_for_job(admin, submitted["jobid"])
     assert done["jobstatus"] == 1
@@ -438,14 +403,12 @@ def test_disable_account_by_name_and_polling(
 
 def test_disable_account_needs_lock(admin: CloudStack, alto_server: AltoServer) -> None:
     tenant = new_account(admin, endpoint=alto_server.endpoint)
-    error = error_of(admin.disableAccount, id=tenant.id)
-    assert error["errorcode"] == 431
-    assert "lock" in error["errortext"]
+    error = api_error(admin.disableAccount, id=tenant.id)
+    assert error.errorcode == 431
+    assert "lock" in error.errortext
 
 
-def test_lock_account(admin: CloudStack, alto_server: AltoServer, domain: dict[str, Any]) -> None:
-    tenant = new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint)
-
+def test_lock_account(admin: CloudStack, domain: dict[str, Any], tenant: Tenant) -> None:
     assert (
         admin.lockAccount(account=tenant.name, domainid=domain["id"])["account"]["state"]
         == "locked"
@@ -459,9 +422,9 @@ def test_default_and_own_accounts_cannot_be_disabled(
     admin: CloudStack, alto_server: AltoServer
 ) -> None:
     [root_admin] = admin.listAccounts(name="admin")["account"]
-    assert error_of(admin.disableAccount, id=root_admin["id"], lock=False)["errorcode"] == 531
+    assert api_error(admin.disableAccount, id=root_admin["id"], lock=False).errorcode == 531
     boss = new_account(admin, accounttype=2, endpoint=alto_server.endpoint)
-    assert error_of(boss.client().disableAccount, id=boss.id, lock=True)["errorcode"] == 531
+    assert api_error(boss.client().disableAccount, id=boss.id, lock=True).errorcode == 531
 
 
 def test_domain_admin_cannot_touch_a_root_admin_account_in_its_subtree(
@@ -471,11 +434,11 @@ def test_domain_admin_cannot_touch_a_root_admin_account_in_its_subtree(
     root = new_account(admin, accounttype=1, domainid=domain["id"], endpoint=alto_server.endpoint)
     client = boss.client()
 
-    assert error_of(client.disableAccount, id=root.id, lock=True)["errorcode"] == 531
-    assert error_of(client.deleteAccount, id=root.id)["errorcode"] == 531
-    assert error_of(client.updateAccount, id=root.id, newname=unique("pwned"))["errorcode"] == 531
-    assert error_of(client.registerUserKeys, id=root.user_id)["errorcode"] == 531
-    assert error_of(client.getUserKeys, id=root.user_id)["errorcode"] == 531
+    assert api_error(client.disableAccount, id=root.id, lock=True).errorcode == 531
+    assert api_error(client.deleteAccount, id=root.id).errorcode == 531
+    assert api_error(client.updateAccount, id=root.id, newname=unique("pwned")).errorcode == 531
+    assert api_error(client.registerUserKeys, id=root.user_id).errorcode == 531
+    assert api_error(client.getUserKeys, id=root.user_id).errorcode == 531
     assert root.client().listAccounts()["count"] >= 1
 
 
@@ -503,12 +466,7 @@ def test_domain_admin_manages_accounts_below_it(
 def test_account_commands_record_events(admin: CloudStack, alto_server: AltoServer) -> None:
     tenant = new_account(admin, endpoint=alto_server.endpoint)
     admin.disableAccount(id=tenant.id, lock=False, fetch_result=True)
-    try:
-        events = admin.listEvents(listall=True, pagesize=500).get("event", [])
-    except CloudStackApiException as error:
-        if error.error.get("errorcode") == 432:
-            pytest.skip("listEvents is not implemented yet")
-        raise
+    events = admin.listEvents(listall=True, pagesize=500).get("event", [])
     descriptions = {(event["type"], event.get("description", "")) for event in events}
     assert any(kind == "ACCOUNT.CREATE" and tenant.name in text for kind, text in descriptions)
     assert any(kind == "ACCOUNT.DISABLE" for kind, _ in descriptions)

@@ -10,29 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStack
 
 from native.model import Alert
 from native.services.db import Database
+from tests.support.api import api_error
 from tests.support.server import AltoServer
-from tests.support.tenants import admin_client, new_account
-
-
-def api_error(call: Callable[..., Any], **params: Any) -> tuple[int, int, str]:
-    """(HTTP status, errorcode, errortext) of a call that must fail."""
-    with pytest.raises(CloudStackApiException) as caught:
-        call(**params)
-    error = caught.value.error
-    return caught.value.response.status_code, error["errorcode"], error["errortext"]
-
-
-@pytest.fixture(scope="module")
-def admin(alto_server: AltoServer) -> CloudStack:
-    return admin_client(alto_server)
+from tests.support.tenants import new_account
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +42,12 @@ class _Raised:
         self.sent = [now - dt.timedelta(days=days) for days in (2, 1, 0)]
         with database.session() as session:
             rows = [
-                Alert(alert_type=self.type, name=self.name, description=f"{self.name} #{number}", sent=sent)
+                Alert(
+                    alert_type=self.type,
+                    name=self.name,
+                    description=f"{self.name} #{number}",
+                    sent=sent,
+                )
                 for number, sent in enumerate(self.sent)
             ]
             session.add_all(rows)
@@ -78,8 +71,12 @@ def test_list_alerts(admin: CloudStack, raised: _Raised) -> None:
         "sent": raised.sent[2].strftime("%Y-%m-%dT%H:%M:%S+0000"),
     }]  # fmt: skip
     assert raised.listed(admin) == raised.ids[::-1]
-    assert [alert["id"] for alert in admin.listAlerts(name=raised.name)["alert"]] == raised.ids[::-1]
-    assert [alert["id"] for alert in admin.listAlerts(keyword=f"{raised.name} #1")["alert"]] == [raised.ids[1]]
+    assert [alert["id"] for alert in admin.listAlerts(name=raised.name)["alert"]] == raised.ids[
+        ::-1
+    ]
+    assert [alert["id"] for alert in admin.listAlerts(keyword=f"{raised.name} #1")["alert"]] == [
+        raised.ids[1]
+    ]
     page = admin.listAlerts(name=raised.name, page=2, pagesize=2)
     assert page["count"] == 3 and [alert["id"] for alert in page["alert"]] == [raised.ids[0]]
 
@@ -87,8 +84,8 @@ def test_list_alerts(admin: CloudStack, raised: _Raised) -> None:
 def test_archive_and_delete_alerts(admin: CloudStack, raised: _Raised) -> None:
     assert admin.archiveAlerts(ids=raised.ids[0]) == {"success": True}
     assert raised.listed(admin) == [raised.ids[2], raised.ids[1]]
-    _, code, text = api_error(admin.archiveAlerts, ids=raised.ids[0])
-    assert (code, text) == (
+    error = api_error(admin.archiveAlerts, ids=raised.ids[0])
+    assert (error.errorcode, error.errortext) == (
         431,
         (f"Invalid value for parameter ids: {raised.ids[0]} are not unarchived alerts matching the "
         "given type and dates"),
@@ -102,22 +99,32 @@ def test_archive_and_delete_alerts(admin: CloudStack, raised: _Raised) -> None:
     # Deleting takes archived alerts too.
     assert admin.deleteAlerts(type=str(raised.type), enddate="2999-01-01") == {"success": True}
     assert raised.listed(admin) == []
-    _, code, text = api_error(admin.listAlerts, id=raised.ids[0])
-    assert code == 431 and raised.ids[0] in text
+    error = api_error(admin.listAlerts, id=raised.ids[0])
+    assert error.errorcode == 431 and raised.ids[0] in error.errortext
 
 
 def test_alert_errors(admin: CloudStack, alto_server: AltoServer) -> None:
     for command in (admin.archiveAlerts, admin.deleteAlerts):
-        assert api_error(command) == (431, 431, "either ids, type, startdate or enddate must be specified")
-        assert api_error(command, type="1", startdate="2020-01-01")[2] == (
+        error = api_error(command)
+        assert (error.status, error.errorcode, error.errortext) == (
+            431, 431, "either ids, type, startdate or enddate must be specified",
+        )  # fmt: skip
+        assert api_error(command, type="1", startdate="2020-01-01").errortext == (
             "enddate must be specified with startdate parameter"
         )
-        assert api_error(command, type="x")[2] == "Invalid value 'x' for parameter type: an alert type is a number"
-        status, code, text = api_error(command, ids=str(uuid.uuid4()))
-        assert (status, code) == (431, 431) and "ids" in text
-    assert api_error(admin.listAlerts, type="cpu")[2] == (
+        assert api_error(command, type="x").errortext == (
+            "Invalid value 'x' for parameter type: an alert type is a number"
+        )
+        error = api_error(command, ids=str(uuid.uuid4()))
+        assert (error.status, error.errorcode) == (431, 431) and "ids" in error.errortext
+    assert api_error(admin.listAlerts, type="cpu").errortext == (
         "Invalid value 'cpu' for parameter type: an alert type is a number"
     )
     user = new_account(admin, endpoint=alto_server.endpoint).client()
-    for call, params in ((user.listAlerts, {}), (user.archiveAlerts, {"type": "1"}), (user.deleteAlerts, {"type": "1"})):
-        assert api_error(call, **params)[:2] == (401, 401)
+    for call, params in (
+        (user.listAlerts, {}),
+        (user.archiveAlerts, {"type": "1"}),
+        (user.deleteAlerts, {"type": "1"}),
+    ):
+        error = api_error(call, **params)
+        assert (error.status, error.errorcode) == (401, 401)

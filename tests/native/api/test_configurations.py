@@ -6,34 +6,18 @@ Every test that changes a setting restores it (the server is shared by the whole
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStack
 
+from tests.support.api import api_error
 from tests.support.server import AltoServer
-from tests.support.tenants import Tenant, admin_client, new_account
+from tests.support.tenants import Tenant, new_account, unique
 
 PAGE_SIZE = "default.page.size"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def api_error(call: Callable[..., Any], **params: Any) -> tuple[int, int, str]:
-    """(HTTP status, errorcode, errortext) of a call that must fail."""
-    with pytest.raises(CloudStackApiException) as caught:
-        call(**params)
-    error = caught.value.error
-    return caught.value.response.status_code, error["errorcode"], error["errortext"]
-
-
-@pytest.fixture(scope="module")
-def admin(alto_server: AltoServer) -> CloudStack:
-    return admin_client(alto_server)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +26,11 @@ def tenant(admin: CloudStack, alto_server: AltoServer) -> Tenant:
 
 
 def _setting(admin: CloudStack, name: str, **scope: str) -> dict[str, Any]:
-    [found] = [entry for entry in admin.listConfigurations(name=name, **scope)["configuration"]
-               if entry["name"] == name]
+    [found] = [
+        entry
+        for entry in admin.listConfigurations(name=name, **scope)["configuration"]
+        if entry["name"] == name
+    ]
     return dict(found)
 
 
@@ -69,7 +56,9 @@ def test_list_configurations(admin: CloudStack) -> None:
     assert {PAGE_SIZE, "allow.user.view.destroyed.vm", "security.password.min.length"} <= set(names)
     secure = admin.listConfigurations(category="secure")["configuration"]
     assert {entry["category"] for entry in secure} == {"Secure"}
-    assert [entry["name"] for entry in admin.listConfigurations(keyword="page.size")["configuration"]] == [PAGE_SIZE]
+    assert [
+        entry["name"] for entry in admin.listConfigurations(keyword="page.size")["configuration"]
+    ] == [PAGE_SIZE]
     assert admin.listConfigurations(name="no.such.setting") == {}
     assert _setting(admin, "allow.user.view.destroyed.vm")["scope"] == "account"
 
@@ -82,7 +71,9 @@ def test_update_and_reset_global_value(admin: CloudStack) -> None:
         assert _setting(admin, "security.password.min.length")["value"] == "12"
     reset = _setting(admin, "security.password.min.length")
     assert reset["value"] == "8"
-    events = admin.listEvents(type="CONFIGURATION.VALUE.EDIT", keyword="security.password.min.length")["event"]
+    events = admin.listEvents(
+        type="CONFIGURATION.VALUE.EDIT", keyword="security.password.min.length"
+    )["event"]
     assert [event["description"] for event in events[:2]] == [
         "Reset configuration security.password.min.length at global scope",
         "Set configuration security.password.min.length to '12' at global scope",
@@ -93,8 +84,10 @@ def test_page_size_setting_caps_list_commands(admin: CloudStack) -> None:
     total = admin.listRoles()["count"]
     assert total >= 4
     with _set(admin, PAGE_SIZE, "3"):
-        status, code, text = api_error(admin.listRoles, pagesize=4)
-        assert (status, code, text) == (431, 431, "Page size can't exceed max allowed page size value: 3")
+        error = api_error(admin.listRoles, pagesize=4)
+        assert (error.status, error.errorcode, error.errortext) == (
+            431, 431, "Page size can't exceed max allowed page size value: 3",
+        )  # fmt: skip
         first_page = admin.listRoles()
         assert first_page["count"] == total and len(first_page["role"]) == 3
         assert len(admin.listRoles(pagesize=3, page=2)["role"]) == min(3, total - 3)
@@ -105,33 +98,54 @@ def test_page_size_setting_caps_list_commands(admin: CloudStack) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "why"),
     [
-        (PAGE_SIZE, "lots", "Invalid value 'lots' for configuration default.page.size of type Long"),
-        (PAGE_SIZE, "0", "Invalid value '0' for configuration default.page.size of type Long: must be at least 1"),
-        ("allow.user.view.destroyed.vm", "yes",
-         "Invalid value 'yes' for configuration allow.user.view.destroyed.vm of type Boolean: must be true or false"),
-        ("security.password.min.length", "300",
-         "Invalid value '300' for configuration security.password.min.length of type Integer: must be at most 255"),
+        (
+            PAGE_SIZE,
+            "lots",
+            "Invalid value 'lots' for configuration default.page.size of type Long",
+        ),
+        (
+            PAGE_SIZE,
+            "0",
+            "Invalid value '0' for configuration default.page.size of type Long: must be at least 1",
+        ),
+        (
+            "allow.user.view.destroyed.vm",
+            "yes",
+            "Invalid value 'yes' for configuration allow.user.view.destroyed.vm of type Boolean: must be true or false",
+        ),
+        (
+            "security.password.min.length",
+            "300",
+            "Invalid value '300' for configuration security.password.min.length of type Integer: must be at most 255",
+        ),
     ],
 )
-def test_bad_value_is_refused_and_nothing_stored(admin: CloudStack, name: str, value: str, why: str) -> None:
+def test_bad_value_is_refused_and_nothing_stored(
+    admin: CloudStack, name: str, value: str, why: str
+) -> None:
     before = _setting(admin, name)["value"]
-    status, code, text = api_error(admin.updateConfiguration, name=name, value=value)
-    assert (status, code) == (431, 431)
-    assert text.startswith(why)
+    error = api_error(admin.updateConfiguration, name=name, value=value)
+    assert (error.status, error.errorcode) == (431, 431)
+    assert error.errortext.startswith(why)
     assert _setting(admin, name)["value"] == before
     newest = admin.listEvents(type="CONFIGURATION.VALUE.EDIT", level="ERROR")["event"][0]
-    assert newest["description"] == f"Error while running updateConfiguration: {text}"
+    assert newest["description"] == f"Error while running updateConfiguration: {error.errortext}"
 
 
 def test_account_scope(admin: CloudStack, tenant: Tenant) -> None:
     scoped = admin.listConfigurations(accountid=tenant.id)["configuration"]
-    assert {entry["name"] for entry in scoped} == {"allow.user.view.destroyed.vm", "allow.user.expunge.recover.vm"}
+    assert {entry["name"] for entry in scoped} == {
+        "allow.user.view.destroyed.vm",
+        "allow.user.expunge.recover.vm",
+    }
     assert {entry["scope"] for entry in scoped} == {"account"}
     user = tenant.client()
     assert user.listCapabilities()["capability"]["allowuserviewdestroyedvm"] is False
     with _set(admin, "allow.user.view.destroyed.vm", "true", accountid=tenant.id) as updated:
         assert (updated["value"], updated["scope"]) == ("true", "account")
-        assert _setting(admin, "allow.user.view.destroyed.vm", accountid=tenant.id)["value"] == "true"
+        assert (
+            _setting(admin, "allow.user.view.destroyed.vm", accountid=tenant.id)["value"] == "true"
+        )
         assert _setting(admin, "allow.user.view.destroyed.vm")["value"] == "false"
         assert user.listCapabilities()["capability"]["allowuserviewdestroyedvm"] is True
         assert admin.listCapabilities()["capability"]["allowuserviewdestroyedvm"] is False
@@ -143,7 +157,9 @@ def test_domain_scope_falls_back_to_global(admin: CloudStack, alto_server: AltoS
     domain = admin.createDomain(name=unique("cfg"))["domain"]
     user = new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint).client()
     name = "allow.user.create.projects"
-    assert [entry["name"] for entry in admin.listConfigurations(domainid=domain["id"])["configuration"]] == [name]
+    assert [
+        entry["name"] for entry in admin.listConfigurations(domainid=domain["id"])["configuration"]
+    ] == [name]
     with _set(admin, name, "false", domainid=domain["id"]):
         assert user.listCapabilities()["capability"]["allowusercreateprojects"] is False
         assert admin.listCapabilities()["capability"]["allowusercreateprojects"] is True
@@ -154,34 +170,41 @@ def test_domain_scope_falls_back_to_global(admin: CloudStack, alto_server: AltoS
 
 
 def test_configuration_errors(admin: CloudStack, tenant: Tenant) -> None:
-    assert api_error(admin.updateConfiguration, name="no.such.setting", value="1") == (
+    error = api_error(admin.updateConfiguration, name="no.such.setting", value="1")
+    assert (error.status, error.errorcode, error.errortext) == (
         431, 431, "Configuration no.such.setting does not exist",
     )  # fmt: skip
-    assert api_error(admin.resetConfiguration, name="no.such.setting") == (
+    error = api_error(admin.resetConfiguration, name="no.such.setting")
+    assert (error.status, error.errorcode, error.errortext) == (
         431, 431, "Configuration no.such.setting does not exist",
     )  # fmt: skip
-    assert api_error(admin.updateConfiguration, name=PAGE_SIZE, value="5", accountid=tenant.id)[1:] == (
+    error = api_error(admin.updateConfiguration, name=PAGE_SIZE, value="5", accountid=tenant.id)
+    assert (error.errorcode, error.errortext) == (
         431, "Configuration default.page.size cannot be set at account scope; valid scopes: global",
     )  # fmt: skip
-    assert api_error(admin.resetConfiguration, name=PAGE_SIZE, domainid=tenant.domainid)[1:] == (
+    error = api_error(admin.resetConfiguration, name=PAGE_SIZE, domainid=tenant.domainid)
+    assert (error.errorcode, error.errortext) == (
         431, "Configuration default.page.size cannot be reset at domain scope; valid scopes: global",
     )  # fmt: skip
-    _, code, text = api_error(
+    error = api_error(
         admin.updateConfiguration, name="allow.user.view.destroyed.vm", value="true", accountid=tenant.id,
         domainid=tenant.domainid,
     )  # fmt: skip
-    assert code == 431 and "accountid and domainid" in text
-    _, code, text = api_error(admin.listConfigurations, accountid=tenant.id, domainid=tenant.domainid)
-    assert code == 431 and "accountid and domainid" in text
-    _, code, text = api_error(admin.updateConfiguration, name=PAGE_SIZE)
-    assert (code, text) == (431, "Unable to execute API command updateconfiguration due to missing parameter value")
-    _, code, text = api_error(admin.listConfigurations, accountid=str(uuid.uuid4()))
-    assert code == 431 and "accountid" in text
+    assert error.errorcode == 431 and "accountid and domainid" in error.errortext
+    error = api_error(admin.listConfigurations, accountid=tenant.id, domainid=tenant.domainid)
+    assert error.errorcode == 431 and "accountid and domainid" in error.errortext
+    error = api_error(admin.updateConfiguration, name=PAGE_SIZE)
+    assert (error.errorcode, error.errortext) == (
+        431, "Unable to execute API command updateconfiguration due to missing parameter value",
+    )  # fmt: skip
+    error = api_error(admin.listConfigurations, accountid=str(uuid.uuid4()))
+    assert error.errorcode == 431 and "accountid" in error.errortext
     user = tenant.client()
     for call, params in (
         (user.listConfigurations, {}),
         (user.updateConfiguration, {"name": PAGE_SIZE, "value": "1"}),
         (user.resetConfiguration, {"name": PAGE_SIZE}),
     ):
-        assert api_error(call, **params)[:2] == (401, 401)
+        error = api_error(call, **params)
+        assert (error.status, error.errorcode) == (401, 401)
     assert _setting(admin, PAGE_SIZE)["value"] == "500"

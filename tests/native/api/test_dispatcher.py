@@ -26,7 +26,9 @@ from tests.support.databases import fresh_database
 def dispatcher(tmp_path: Path) -> Iterator[Dispatcher]:
     with fresh_database(directory=tmp_path / "db") as url:
         upgrade(url=url)
-        runtime = Runtime(db=Database(url=url), secrets=SecretBox(key=new_encryption_key()), msid="ms-test")
+        runtime = Runtime(
+            db=Database(url=url), secrets=SecretBox(key=new_encryption_key()), msid="ms-test"
+        )
         with runtime.db.session() as session:
             ensure_defaults(session, secrets=runtime.secrets)
         yield Dispatcher(runtime=runtime)
@@ -52,11 +54,15 @@ def test_a_job_that_fails_while_running_reports_the_error(dispatcher: Dispatcher
     submitted = dispatcher.call(command="deleteDomain", params={"id": parent_id}, caller=admin)
     assert submitted.status == 200
     job_id = submitted.body["jobid"]
-    dispatcher.call(command="createDomain", params={"name": "late", "parentdomainid": parent_id}, caller=admin)
+    dispatcher.call(
+        command="createDomain", params={"name": "late", "parentdomainid": parent_id}, caller=admin
+    )
 
     run_queued_job(dispatcher)
 
-    job = dispatcher.call(command="queryAsyncJobResult", params={"jobid": job_id}, caller=admin).body
+    job = dispatcher.call(
+        command="queryAsyncJobResult", params={"jobid": job_id}, caller=admin
+    ).body
     assert job["jobstatus"] == 2
     assert job["jobresultcode"] == 536
     assert job["jobresult"]["errorcode"] == 536
@@ -65,15 +71,24 @@ def test_a_job_that_fails_while_running_reports_the_error(dispatcher: Dispatcher
     assert still_there.body["count"] == 1
     with dispatcher.runtime.db.session() as session:
         events = session.scalars(select(Event).where(Event.event_type == "DOMAIN.DELETE")).all()
-        assert [(event.state, event.level) for event in events] == [("Scheduled", "INFO"), ("Completed", "ERROR")]
+        assert [(event.state, event.level) for event in events] == [
+            ("Scheduled", "INFO"),
+            ("Completed", "ERROR"),
+        ]
 
 
 def test_a_successful_job_stores_its_result_atomically(dispatcher: Dispatcher) -> None:
     admin = admin_caller(dispatcher)
-    domain_id = dispatcher.call(command="createDomain", params={"name": "gone"}, caller=admin).body["domain"]["id"]
-    job_id = dispatcher.call(command="deleteDomain", params={"id": domain_id}, caller=admin).body["jobid"]
+    domain_id = dispatcher.call(command="createDomain", params={"name": "gone"}, caller=admin).body[
+        "domain"
+    ]["id"]
+    job_id = dispatcher.call(command="deleteDomain", params={"id": domain_id}, caller=admin).body[
+        "jobid"
+    ]
     run_queued_job(dispatcher)
-    job = dispatcher.call(command="queryAsyncJobResult", params={"jobid": job_id}, caller=admin).body
+    job = dispatcher.call(
+        command="queryAsyncJobResult", params={"jobid": job_id}, caller=admin
+    ).body
     assert (job["jobstatus"], job["jobresultcode"], job["jobresult"]) == (1, 0, {"success": True})
     gone = dispatcher.call(command="listDomains", params={"id": domain_id}, caller=admin)
     assert gone.status == 431
@@ -81,8 +96,12 @@ def test_a_successful_job_stores_its_result_atomically(dispatcher: Dispatcher) -
 
 def test_a_job_taken_over_by_another_server_does_not_commit(dispatcher: Dispatcher) -> None:
     admin = admin_caller(dispatcher)
-    domain_id = dispatcher.call(command="createDomain", params={"name": "kept"}, caller=admin).body["domain"]["id"]
-    job_id = dispatcher.call(command="deleteDomain", params={"id": domain_id}, caller=admin).body["jobid"]
+    domain_id = dispatcher.call(command="createDomain", params={"name": "kept"}, caller=admin).body[
+        "domain"
+    ]["id"]
+    job_id = dispatcher.call(command="deleteDomain", params={"id": domain_id}, caller=admin).body[
+        "jobid"
+    ]
     runner = JobRunner(runtime=dispatcher.runtime, execute=dispatcher.run_job, workers=0)
     assert runner.claim() == job_id
     with dispatcher.runtime.db.session() as session:

@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStack
 
 import native.api.commands  # noqa: F401  (registers every command)
 from native.api.command import REGISTRY
+from tests.support.api import api_error
 from tests.support.server import AltoServer
-from tests.support.tenants import Tenant, admin_client, new_account
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def api_error(call: Callable[..., Any], **params: Any) -> tuple[int, int, str]:
-    """(HTTP status, errorcode, errortext) of a call that must fail."""
-    with pytest.raises(CloudStackApiException) as caught:
-        call(**params)
-    error = caught.value.error
-    return caught.value.response.status_code, error["errorcode"], error["errortext"]
-
-
-@pytest.fixture(scope="module")
-def admin(alto_server: AltoServer) -> CloudStack:
-    return admin_client(alto_server)
+from tests.support.tenants import Tenant, new_account, unique
 
 
 def _events(client: CloudStack, **params: Any) -> list[dict[str, Any]]:
@@ -42,8 +25,12 @@ class _Team:
 
     def __init__(self, admin: CloudStack, server: AltoServer) -> None:
         self.domain = admin.createDomain(name=unique("evdom"))["domain"]
-        self.lead: Tenant = new_account(admin, accounttype=2, domainid=self.domain["id"], endpoint=server.endpoint)
-        self.member: Tenant = new_account(admin, domainid=self.domain["id"], endpoint=server.endpoint)
+        self.lead: Tenant = new_account(
+            admin, accounttype=2, domainid=self.domain["id"], endpoint=server.endpoint
+        )
+        self.member: Tenant = new_account(
+            admin, domainid=self.domain["id"], endpoint=server.endpoint
+        )
         self.subdomain = self.lead.client().createDomain(name=unique("sub"))["domain"]
         self.member.client().updateUser(id=self.member.user_id, firstname="Renamed")
 
@@ -71,10 +58,10 @@ def test_domain_create_is_recorded(admin: CloudStack) -> None:
 def test_failed_command_records_an_error_event(admin: CloudStack) -> None:
     name = unique("dup")
     admin.createDomain(name=name)
-    status, code, text = api_error(admin.createDomain, name=name)
-    assert (status, code) == (431, 431)
+    error = api_error(admin.createDomain, name=name)
+    assert (error.status, error.errorcode) == (431, 431)
     newest = _events(admin, type="DOMAIN.CREATE", level="ERROR")[0]
-    assert newest["description"] == f"Error while running createDomain: {text}"
+    assert newest["description"] == f"Error while running createDomain: {error.errortext}"
     assert (newest["level"], newest["username"], newest["account"]) == ("ERROR", "admin", "admin")
 
 
@@ -89,11 +76,13 @@ def test_users_see_only_their_own_accounts_events(admin: CloudStack, team: _Team
     assert {event["account"] for event in member_events} == {team.member.name}
     assert "USER.UPDATE" in {event["type"] for event in member_events}
     lead_event = next(
-        event for event in _events(team.lead.client()) if event["resourceid"] == team.subdomain["id"]
+        event
+        for event in _events(team.lead.client())
+        if event["resourceid"] == team.subdomain["id"]
     )
     assert lead_event["type"] == "DOMAIN.CREATE" and lead_event["account"] == team.lead.name
-    status, code, text = api_error(team.member.client().listEvents, id=lead_event["id"])
-    assert (status, code) == (431, 431) and lead_event["id"] in text
+    error = api_error(team.member.client().listEvents, id=lead_event["id"])
+    assert (error.status, error.errorcode) == (431, 431) and lead_event["id"] in error.errortext
 
     # A domain admin sees its own events, and with listall those of its domain's accounts.
     assert {event["account"] for event in _events(team.lead.client())} == {team.lead.name}
@@ -116,7 +105,10 @@ def test_list_events_filters(admin: CloudStack, team: _Team) -> None:
     assert _events(admin, domainid=team.domain["id"], type="user.update") == [
         event for event in everything if event["type"] == "USER.UPDATE"
     ]
-    assert _events(admin, domainid=team.domain["id"], startdate="2000-01-01", enddate="2999-01-01") == everything
+    assert (
+        _events(admin, domainid=team.domain["id"], startdate="2000-01-01", enddate="2999-01-01")
+        == everything
+    )
     assert _events(admin, domainid=team.domain["id"], enddate="2000-01-01") == []
     first = everything[-1]
     assert _events(admin, listall=True, startid=first["id"]) == [first]
@@ -127,24 +119,28 @@ def test_list_events_filters(admin: CloudStack, team: _Team) -> None:
 
 
 def test_list_events_errors(admin: CloudStack) -> None:
-    assert api_error(admin.listEvents, level="LOUD") == (
+    error = api_error(admin.listEvents, level="LOUD")
+    assert (error.status, error.errorcode, error.errortext) == (
         431, 431, "Invalid value 'LOUD' for parameter level: use one of INFO, WARN, ERROR",
     )  # fmt: skip
-    assert api_error(admin.listEvents, duration=5)[1:] == (
+    error = api_error(admin.listEvents, duration=5)
+    assert (error.errorcode, error.errortext) == (
         431, "Missing parameter entrytime: duration and entrytime go together",
     )  # fmt: skip
-    assert api_error(admin.listEvents, entrytime=5)[1:] == (
+    error = api_error(admin.listEvents, entrytime=5)
+    assert (error.errorcode, error.errortext) == (
         431, "Missing parameter duration: duration and entrytime go together",
     )  # fmt: skip
-    assert api_error(admin.listEvents, duration=10, entrytime=5)[1:] == (
+    error = api_error(admin.listEvents, duration=10, entrytime=5)
+    assert (error.errorcode, error.errortext) == (
         431, "Invalid value 5 for parameter entrytime: it must be greater than duration (10)",
     )  # fmt: skip
-    status, code, text = api_error(admin.listEvents, startdate="yesterday")
-    assert (status, code) == (430, 430) and "startdate" in text
-    status, code, text = api_error(admin.listEvents, id="not-a-uuid")
-    assert (status, code) == (431, 431) and "not-a-uuid" in text
-    status, code, text = api_error(admin.listEvents, account="nobody-here")
-    assert (status, code) == (431, 431) and "nobody-here" in text
+    error = api_error(admin.listEvents, startdate="yesterday")
+    assert (error.status, error.errorcode) == (430, 430) and "startdate" in error.errortext
+    error = api_error(admin.listEvents, id="not-a-uuid")
+    assert (error.status, error.errorcode) == (431, 431) and "not-a-uuid" in error.errortext
+    error = api_error(admin.listEvents, account="nobody-here")
+    assert (error.status, error.errorcode) == (431, 431) and "nobody-here" in error.errortext
 
 
 def test_list_event_types_come_from_the_commands(admin: CloudStack, team: _Team) -> None:
@@ -156,7 +152,9 @@ def test_list_event_types_come_from_the_commands(admin: CloudStack, team: _Team)
     assert team.member.client().listEventTypes()["count"] == len(declared)
 
 
-def test_archive_and_delete_own_events(admin: CloudStack, alto_server: AltoServer, team: _Team) -> None:
+def test_archive_and_delete_own_events(
+    admin: CloudStack, alto_server: AltoServer, team: _Team
+) -> None:
     user = new_account(admin, domainid=team.domain["id"], endpoint=alto_server.endpoint)
     client = user.client()
     for name in ("One", "Two", "Three"):
@@ -165,10 +163,12 @@ def test_archive_and_delete_own_events(admin: CloudStack, alto_server: AltoServe
     assert len(own) == 3
 
     assert client.archiveEvents(ids=own[0]["id"]) == {"success": True}
-    assert [event["id"] for event in _events(client, type="USER.UPDATE")] == [e["id"] for e in own[1:]]
+    assert [event["id"] for event in _events(client, type="USER.UPDATE")] == [
+        e["id"] for e in own[1:]
+    ]
     assert [event["id"] for event in _events(client, archived=True)] == [own[0]["id"]]
-    status, code, text = api_error(client.archiveEvents, ids=own[0]["id"])
-    assert (code, text) == (
+    error = api_error(client.archiveEvents, ids=own[0]["id"])
+    assert (error.errorcode, error.errortext) == (
         431,
         (f"Invalid value for parameter ids: {own[0]['id']} are not unarchived events of yours "
         "matching the given type and dates"),
@@ -176,32 +176,38 @@ def test_archive_and_delete_own_events(admin: CloudStack, alto_server: AltoServe
 
     # Someone else's events cannot even be named.
     lead_event = _events(team.lead.client())[0]
-    status, code, text = api_error(client.archiveEvents, ids=lead_event["id"])
-    assert (status, code) == (431, 431) and lead_event["id"] in text
-    status, code, text = api_error(client.deleteEvents, ids=lead_event["id"])
-    assert (status, code) == (431, 431) and lead_event["id"] in text
+    error = api_error(client.archiveEvents, ids=lead_event["id"])
+    assert (error.status, error.errorcode) == (431, 431) and lead_event["id"] in error.errortext
+    error = api_error(client.deleteEvents, ids=lead_event["id"])
+    assert (error.status, error.errorcode) == (431, 431) and lead_event["id"] in error.errortext
 
     # Filters select only the caller's own events, never those of others in the domain.
-    assert client.archiveEvents(type="USER.UPDATE", startdate="2000-01-01", enddate="2999-01-01") == {
-        "success": True
-    }
+    assert client.archiveEvents(
+        type="USER.UPDATE", startdate="2000-01-01", enddate="2999-01-01"
+    ) == {"success": True}
     assert _events(client, type="USER.UPDATE") == []
     assert "USER.UPDATE" in {event["type"] for event in _events(team.member.client())}
 
     assert client.deleteEvents(ids=",".join(event["id"] for event in own)) == {"success": True}
     assert _events(client, archived=True) == []
-    status, code, _ = api_error(admin.listEvents, id=own[0]["id"])
-    assert code == 431
+    error = api_error(admin.listEvents, id=own[0]["id"])
+    assert error.errorcode == 431
 
 
 def test_archive_and_delete_errors(admin: CloudStack) -> None:
     for command in (admin.archiveEvents, admin.deleteEvents):
-        assert api_error(command)[1:] == (431, "either ids, type, startdate or enddate must be specified")
-        assert api_error(command, type="X", startdate="2020-01-01")[1:] == (
+        error = api_error(command)
+        assert (error.errorcode, error.errortext) == (
+            431,
+            "either ids, type, startdate or enddate must be specified",
+        )
+        error = api_error(command, type="X", startdate="2020-01-01")
+        assert (error.errorcode, error.errortext) == (
             431, "enddate must be specified with startdate parameter",
         )  # fmt: skip
-        assert api_error(command, startdate="2020-02-01", enddate="2020-01-01")[1:] == (
+        error = api_error(command, startdate="2020-02-01", enddate="2020-01-01")
+        assert (error.errorcode, error.errortext) == (
             431, "Invalid date range: startdate 2020-02-01 00:00:00 is after enddate 2020-01-01 00:00:00",
         )  # fmt: skip
-        status, code, text = api_error(command, ids=str(uuid.uuid4()))
-        assert (status, code) == (431, 431) and "ids" in text
+        error = api_error(command, ids=str(uuid.uuid4()))
+        assert (error.status, error.errorcode) == (431, 431) and "ids" in error.errortext

@@ -7,33 +7,15 @@ the rest, in rule order (the first matching rule wins).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-import pytest
-from cs import CloudStack, CloudStackApiException
+from cs import CloudStack
 
+from tests.support.api import api_error
 from tests.support.server import AltoServer
-from tests.support.tenants import Tenant, admin_client, new_account
+from tests.support.tenants import Tenant, new_account, unique
 
 READ_ONLY_ROLE = "Read-Only User - Default"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def api_error(call: Callable[..., Any], **params: Any) -> tuple[int, int, str]:
-    """(HTTP status, errorcode, errortext) of a call that must fail."""
-    with pytest.raises(CloudStackApiException) as caught:
-        call(**params)
-    error = caught.value.error
-    return caught.value.response.status_code, error["errorcode"], error["errortext"]
-
-
-@pytest.fixture(scope="module")
-def admin(alto_server: AltoServer) -> CloudStack:
-    return admin_client(alto_server)
 
 
 def _role(admin: CloudStack, *, role_type: str = "User", **params: Any) -> dict[str, Any]:
@@ -57,10 +39,10 @@ def _tenant(admin: CloudStack, server: AltoServer, role: dict[str, Any]) -> Tena
 
 
 def _denied(client: CloudStack, command: str, **params: Any) -> str:
-    status, code, text = api_error(getattr(client, command), **params)
-    assert (status, code) == (401, 401), text
-    assert command in text
-    return text
+    error = api_error(getattr(client, command), **params)
+    assert (error.status, error.errorcode) == (401, 401), error.errortext
+    assert command in error.errortext
+    return error.errortext
 
 
 # --- roles -------------------------------------------------------------------------------
@@ -83,31 +65,37 @@ def test_create_list_update_delete_role(admin: CloudStack) -> None:
 
     assert admin.deleteRole(id=created["id"]) == {"success": True}
     assert admin.listRoles(name=f"{name}-b") == {}
-    status, code, text = api_error(admin.listRoles, id=created["id"])
-    assert (status, code) == (431, 431) and created["id"] in text
+    error = api_error(admin.listRoles, id=created["id"])
+    assert (error.status, error.errorcode) == (431, 431) and created["id"] in error.errortext
 
 
 def test_builtin_roles_are_listed(admin: CloudStack) -> None:
-    builtin = {role["name"]: role["type"] for role in admin.listRoles()["role"] if role["isdefault"]}
+    builtin = {
+        role["name"]: role["type"] for role in admin.listRoles()["role"] if role["isdefault"]
+    }
     assert builtin == {
         "Root Admin": "Admin", "Domain Admin": "DomainAdmin", "User": "User", READ_ONLY_ROLE: "User",
     }  # fmt: skip
 
 
 def test_create_role_errors(admin: CloudStack) -> None:
-    assert api_error(admin.createRole, name=unique("r"))[1:] == (
+    error = api_error(admin.createRole, name=unique("r"))
+    assert (error.errorcode, error.errortext) == (
         431, "Either the type or the roleid parameter must be specified",
     )  # fmt: skip
     template = _role(admin)
-    assert api_error(admin.createRole, name=unique("r"), type="User", roleid=template["id"])[1:] == (
+    error = api_error(admin.createRole, name=unique("r"), type="User", roleid=template["id"])
+    assert (error.errorcode, error.errortext) == (
         431, "Only one of the type and roleid parameters may be specified",
     )  # fmt: skip
-    status, code, text = api_error(admin.createRole, name=unique("r"), type="Superuser")
-    assert (status, code) == (431, 431) and "'Superuser'" in text and "type" in text
-    status, code, text = api_error(admin.createRole, name=template["name"].upper(), type="User")
-    assert (status, code) == (431, 431) and template["name"].upper() in text and "already exists" in text
-    status, code, text = api_error(admin.createRole, type="User")
-    assert (status, code) == (431, 431) and "name" in text
+    error = api_error(admin.createRole, name=unique("r"), type="Superuser")
+    assert (error.status, error.errorcode) == (431, 431)
+    assert "'Superuser'" in error.errortext and "type" in error.errortext
+    error = api_error(admin.createRole, name=template["name"].upper(), type="User")
+    assert (error.status, error.errorcode) == (431, 431)
+    assert template["name"].upper() in error.errortext and "already exists" in error.errortext
+    error = api_error(admin.createRole, type="User")
+    assert (error.status, error.errorcode) == (431, 431) and "name" in error.errortext
 
 
 def test_clone_role_copies_rules_in_order(admin: CloudStack) -> None:
@@ -130,37 +118,58 @@ def test_builtin_roles_cannot_change(admin: CloudStack) -> None:
     [rule] = admin.listRolePermissions(roleid=role["id"])["rolepermission"]
     for call, params in (
         (admin.updateRole, {"id": role["id"], "name": unique("x")}),
-        (admin.createRolePermission, {"roleid": role["id"], "rule": "listZones", "permission": "deny"}),
-        (admin.updateRolePermission, {"roleid": role["id"], "ruleid": rule["id"], "permission": "deny"}),
+        (
+            admin.createRolePermission,
+            {"roleid": role["id"], "rule": "listZones", "permission": "deny"},
+        ),
+        (
+            admin.updateRolePermission,
+            {"roleid": role["id"], "ruleid": rule["id"], "permission": "deny"},
+        ),
         (admin.updateRolePermission, {"roleid": role["id"], "ruleorder": rule["id"]}),
         (admin.deleteRolePermission, {"id": rule["id"]}),
     ):
-        status, code, text = api_error(call, **params)
-        assert (status, code) == (531, 531)
-        assert f"built-in role User ({role['id']})" in text and "cannot be changed" in text
-    status, code, text = api_error(admin.deleteRole, id=role["id"])
-    assert (code, text) == (531, f"The built-in role User ({role['id']}) cannot be deleted")
+        error = api_error(call, **params)
+        assert (error.status, error.errorcode) == (531, 531)
+        assert (
+            f"built-in role User ({role['id']})" in error.errortext
+            and "cannot be changed" in error.errortext
+        )
+    error = api_error(admin.deleteRole, id=role["id"])
+    assert (error.errorcode, error.errortext) == (
+        531,
+        f"The built-in role User ({role['id']}) cannot be deleted",
+    )
     assert admin.listRolePermissions(roleid=role["id"])["rolepermission"] == [rule]
 
 
-def test_role_in_use_cannot_be_deleted_or_retyped(admin: CloudStack, alto_server: AltoServer) -> None:
+def test_role_in_use_cannot_be_deleted_or_retyped(
+    admin: CloudStack, alto_server: AltoServer
+) -> None:
     role = _role(admin)
     tenant = _tenant(admin, alto_server, role)
-    status, code, text = api_error(admin.deleteRole, id=role["id"])
-    assert (status, code) == (536, 536)
-    assert text == f"Role {role['name']} ({role['id']}) is in use by 1 account(s) and cannot be deleted"
-    status, code, text = api_error(admin.updateRole, id=role["id"], type="DomainAdmin")
-    assert (code, text) == (536, f"Cannot change the type of role {role['name']}: accounts still use it")
+    error = api_error(admin.deleteRole, id=role["id"])
+    assert (error.status, error.errorcode) == (536, 536)
+    assert (
+        error.errortext
+        == f"Role {role['name']} ({role['id']}) is in use by 1 account(s) and cannot be deleted"
+    )
+    error = api_error(admin.updateRole, id=role["id"], type="DomainAdmin")
+    assert (error.errorcode, error.errortext) == (
+        536, f"Cannot change the type of role {role['name']}: accounts still use it",
+    )  # fmt: skip
 
     admin.deleteAccount(id=tenant.id, fetch_result=True)
     assert admin.deleteRole(id=role["id"]) == {"success": True}
 
 
-def test_users_see_only_roles_at_or_below_their_level(admin: CloudStack, alto_server: AltoServer) -> None:
+def test_users_see_only_roles_at_or_below_their_level(
+    admin: CloudStack, alto_server: AltoServer
+) -> None:
     user = new_account(admin, endpoint=alto_server.endpoint).client()
     assert {role["type"] for role in user.listRoles()["role"]} == {"User"}
-    status, code, _ = api_error(user.listRoles, id=_builtin(admin, "Root Admin")["id"])
-    assert (status, code) == (431, 431)
+    error = api_error(user.listRoles, id=_builtin(admin, "Root Admin")["id"])
+    assert (error.status, error.errorcode) == (431, 431)
     domain_admin = new_account(admin, accounttype=2, endpoint=alto_server.endpoint).client()
     assert {role["type"] for role in domain_admin.listRoles()["role"]} == {"DomainAdmin", "User"}
     assert {role["type"] for role in admin.listRoles()["role"]} >= {"Admin", "DomainAdmin", "User"}
@@ -181,7 +190,10 @@ def test_role_permission_lifecycle(admin: CloudStack) -> None:
     }  # fmt: skip
     second = _rule(admin, role, "*", "Deny")
     listed = admin.listRolePermissions(roleid=role["id"])["rolepermission"]
-    assert [(rule["id"], rule["permission"]) for rule in listed] == [(first["id"], "allow"), (second, "deny")]
+    assert [(rule["id"], rule["permission"]) for rule in listed] == [
+        (first["id"], "allow"),
+        (second, "deny"),
+    ]
 
     admin.updateRolePermission(roleid=role["id"], ruleorder=f"{second},{first['id']}")
     assert [rule["id"] for rule in admin.listRolePermissions(roleid=role["id"])["rolepermission"]] == [
@@ -189,9 +201,10 @@ def test_role_permission_lifecycle(admin: CloudStack) -> None:
     ]  # fmt: skip
     admin.updateRolePermission(roleid=role["id"], ruleid=first["id"], permission="deny")
     assert admin.deleteRolePermission(id=second) == {"success": True}
-    assert [(rule["rule"], rule["permission"]) for rule in admin.listRolePermissions(roleid=role["id"])[
-        "rolepermission"
-    ]] == [("listAccounts", "deny")]
+    assert [
+        (rule["rule"], rule["permission"])
+        for rule in admin.listRolePermissions(roleid=role["id"])["rolepermission"]
+    ] == [("listAccounts", "deny")]
 
     everything = admin.listRolePermissions()["rolepermission"]
     assert first["id"] in {rule["id"] for rule in everything}
@@ -204,47 +217,72 @@ def test_role_permission_errors(admin: CloudStack) -> None:
     second = _rule(admin, role, "*", "deny")
     foreign = _rule(admin, other, "*", "deny")
 
-    status, code, text = api_error(admin.createRolePermission, roleid=role["id"], rule="list-all", permission="allow")
-    assert (status, code) == (431, 431) and "'list-all'" in text and "rule" in text
-    status, code, text = api_error(admin.createRolePermission, roleid=role["id"], rule="listZones", permission="maybe")
-    assert (code, text) == (431, "Invalid value 'maybe' for parameter permission: it should be allow or deny")
-    status, code, text = api_error(admin.createRolePermission, roleid=role["id"], rule="LISTACCOUNTS", permission="deny")
-    assert (code, text) == (431, f"Role {role['name']} already has a rule for LISTACCOUNTS")
-    status, code, text = api_error(admin.createRolePermission, roleid=role["id"], permission="deny")
-    assert code == 431 and "rule" in text
+    error = api_error(
+        admin.createRolePermission, roleid=role["id"], rule="list-all", permission="allow"
+    )
+    assert (error.status, error.errorcode) == (431, 431)
+    assert "'list-all'" in error.errortext and "rule" in error.errortext
+    error = api_error(
+        admin.createRolePermission, roleid=role["id"], rule="listZones", permission="maybe"
+    )
+    assert (error.errorcode, error.errortext) == (
+        431, "Invalid value 'maybe' for parameter permission: it should be allow or deny",
+    )  # fmt: skip
+    error = api_error(
+        admin.createRolePermission, roleid=role["id"], rule="LISTACCOUNTS", permission="deny"
+    )
+    assert (error.errorcode, error.errortext) == (
+        431,
+        f"Role {role['name']} already has a rule for LISTACCOUNTS",
+    )
+    error = api_error(admin.createRolePermission, roleid=role["id"], permission="deny")
+    assert error.errorcode == 431 and "rule" in error.errortext
 
     for ruleorder in (first, f"{first},{first},{second}", f"{first},{second},{foreign}"):
-        status, code, text = api_error(admin.updateRolePermission, roleid=role["id"], ruleorder=ruleorder)
-        assert (code, text) == (
+        error = api_error(admin.updateRolePermission, roleid=role["id"], ruleorder=ruleorder)
+        assert (error.errorcode, error.errortext) == (
             431,
             (f"Invalid value for parameter ruleorder: it must list each of the 2 rule id(s) of role "
             f"{role['name']} exactly once"),
         )  # fmt: skip
-    status, code, text = api_error(
+    error = api_error(
         admin.updateRolePermission, roleid=role["id"], ruleorder=f"{second},{first}", ruleid=first,
         permission="deny",
     )  # fmt: skip
-    assert (code, text) == (431, "Parameters permission and ruleid must be mutually exclusive with ruleorder")
+    assert (error.errorcode, error.errortext) == (
+        431, "Parameters permission and ruleid must be mutually exclusive with ruleorder",
+    )  # fmt: skip
     for params in ({}, {"ruleid": first}, {"permission": "deny"}):
-        status, code, text = api_error(admin.updateRolePermission, roleid=role["id"], **params)
-        assert (code, text) == (431, "Either ruleorder, or ruleid together with permission, must be specified")
-    status, code, text = api_error(admin.updateRolePermission, roleid=role["id"], ruleid=first, permission="x")
-    assert (code, text) == (431, "Invalid value 'x' for parameter permission: it should be allow or deny")
-    status, code, text = api_error(admin.updateRolePermission, roleid=role["id"], ruleid=foreign, permission="allow")
-    assert (code, text) == (
+        error = api_error(admin.updateRolePermission, roleid=role["id"], **params)
+        assert (error.errorcode, error.errortext) == (
+            431, "Either ruleorder, or ruleid together with permission, must be specified",
+        )  # fmt: skip
+    error = api_error(admin.updateRolePermission, roleid=role["id"], ruleid=first, permission="x")
+    assert (error.errorcode, error.errortext) == (
+        431, "Invalid value 'x' for parameter permission: it should be allow or deny",
+    )  # fmt: skip
+    error = api_error(
+        admin.updateRolePermission, roleid=role["id"], ruleid=foreign, permission="allow"
+    )
+    assert (error.errorcode, error.errortext) == (
         431, f"Invalid value {foreign} for parameter ruleid: it is not a rule of role {role['name']}",
     )  # fmt: skip
-    status, code, text = api_error(admin.deleteRolePermission, id=str(uuid.uuid4()))
-    assert code == 431 and "parameter id" in text
+    error = api_error(admin.deleteRolePermission, id=str(uuid.uuid4()))
+    assert error.errorcode == 431 and "parameter id" in error.errortext
 
     rules = admin.listRolePermissions(roleid=role["id"])["rolepermission"]
-    assert [(rule["id"], rule["permission"]) for rule in rules] == [(first, "allow"), (second, "deny")]
+    assert [(rule["id"], rule["permission"]) for rule in rules] == [
+        (first, "allow"),
+        (second, "deny"),
+    ]
 
 
 # --- enforcement -------------------------------------------------------------------------
 
 
-def test_custom_role_rules_are_enforced_in_order(admin: CloudStack, alto_server: AltoServer) -> None:
+def test_custom_role_rules_are_enforced_in_order(
+    admin: CloudStack, alto_server: AltoServer
+) -> None:
     role = _role(admin)
     allow_accounts = _rule(admin, role, "listAccounts", "allow")
     allow_apis = _rule(admin, role, "listApis", "allow")
@@ -259,11 +297,15 @@ def test_custom_role_rules_are_enforced_in_order(admin: CloudStack, alto_server:
     assert {api["name"] for api in user.listApis()["api"]} == {"listAccounts", "listApis"}
 
     # Rules are evaluated in order: with `*` deny first, nothing is allowed any more.
-    admin.updateRolePermission(roleid=role["id"], ruleorder=f"{deny_rest},{allow_accounts},{allow_apis}")
+    admin.updateRolePermission(
+        roleid=role["id"], ruleorder=f"{deny_rest},{allow_accounts},{allow_apis}"
+    )
     _denied(user, "listAccounts")
     _denied(user, "listApis")
 
-    admin.updateRolePermission(roleid=role["id"], ruleorder=f"{allow_accounts},{allow_apis},{deny_rest}")
+    admin.updateRolePermission(
+        roleid=role["id"], ruleorder=f"{allow_accounts},{allow_apis},{deny_rest}"
+    )
     assert user.listAccounts()["count"] == 1
     # A rule after the catch-all never matches.
     _rule(admin, role, "listCapabilities", "allow")

@@ -4,39 +4,17 @@ deleteUser, disableUser, enableUser, lockUser, registerUserKeys, getUserKeys."""
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
 from cs import CloudStack, CloudStackApiException
 
+from tests.support.api import api_error, wait_for_job
 from tests.support.server import AltoServer
-from tests.support.tenants import Tenant, admin_client, client_for, new_account, unique
+from tests.support.tenants import Tenant, client_for, new_account, unique
 
 PASSWORD = "long-enough-1"
-
-
-@pytest.fixture(scope="module")
-def admin(alto_server: AltoServer) -> CloudStack:
-    return admin_client(alto_server)
-
-
-@pytest.fixture
-def domain(admin: CloudStack) -> dict[str, Any]:
-    return dict(admin.createDomain(name=unique("dom"))["domain"])
-
-
-@pytest.fixture
-def tenant(admin: CloudStack, alto_server: AltoServer, domain: dict[str, Any]) -> Tenant:
-    return new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint)
-
-
-def error_of(call: Callable[..., Any], **params: Any) -> dict[str, Any]:
-    with pytest.raises(CloudStackApiException) as caught:
-        call(**params)
-    return dict(caught.value.error)
 
 
 def add_user(client: CloudStack, tenant: Tenant, **overrides: Any) -> dict[str, Any]:
@@ -110,19 +88,20 @@ class WebSession:
         return answer.status_code
 
 
-def wait_for_job(client: CloudStack, jobid: str, *, timeout: float = 30.0) -> dict[str, Any]:
-    """Poll queryAsyncJobResult until the job is done; its final answer."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = dict(client.queryAsyncJobResult(jobid=jobid))
-        if answer["jobstatus"] != 0:
-            return answer
-        time.sleep(0.1)
-    raise AssertionError(f"job {jobid} still pending after {timeout} s")
-
-
 def domain_path(domain: dict[str, Any]) -> str:
     return "/" + str(domain["path"]).removeprefix("ROOT").strip("/")
+
+
+@pytest.fixture
+def colleague(admin: CloudStack, tenant: Tenant) -> dict[str, Any]:
+    """A second user in the tenant's account."""
+    return add_user(admin, tenant)
+
+
+@pytest.fixture
+def stranger(admin: CloudStack, alto_server: AltoServer, domain: dict[str, Any]) -> Tenant:
+    """Another account in the tenant's domain."""
+    return new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint)
 
 
 # --- createUser ------------------------------------------------------------------------
@@ -147,21 +126,21 @@ def test_create_user_in_an_existing_account(admin: CloudStack, tenant: Tenant) -
 
 
 def test_create_user_refusals(admin: CloudStack, tenant: Tenant) -> None:
-    taken = error_of(
+    taken = api_error(
         add_user, client=admin, tenant=tenant, username=tenant.user["username"].upper()
     )
-    assert taken["errorcode"] == 431
-    assert "username" in taken["errortext"]
+    assert taken.errorcode == 431
+    assert "username" in taken.errortext
 
-    short = error_of(add_user, client=admin, tenant=tenant, password="123")
-    assert short["errorcode"] == 431
-    assert "password" in short["errortext"]
+    short = api_error(add_user, client=admin, tenant=tenant, password="123")
+    assert short.errorcode == 431
+    assert "password" in short.errortext
 
-    unknown = error_of(add_user, client=admin, tenant=tenant, account=unique("nobody"))
-    assert unknown["errorcode"] == 431
-    assert "account" in unknown["errortext"]
+    unknown = api_error(add_user, client=admin, tenant=tenant, account=unique("nobody"))
+    assert unknown.errorcode == 431
+    assert "account" in unknown.errortext
 
-    missing = error_of(
+    missing = api_error(
         admin.createUser,
         account=tenant.name,
         domainid=tenant.domainid,
@@ -170,23 +149,21 @@ def test_create_user_refusals(admin: CloudStack, tenant: Tenant) -> None:
         firstname="A",
         lastname="B",
     )
-    assert missing["errorcode"] == 431
-    assert "email" in missing["errortext"]
+    assert missing.errorcode == 431
+    assert "email" in missing.errortext
     assert len(admin.listUsers(account=tenant.name, domainid=tenant.domainid)["user"]) == 1
 
 
 def test_a_user_may_not_create_users(tenant: Tenant) -> None:
-    assert error_of(add_user, client=tenant.client(), tenant=tenant)["errorcode"] == 401
+    assert api_error(add_user, client=tenant.client(), tenant=tenant).errorcode == 401
 
 
 # --- listUsers -------------------------------------------------------------------------
 
 
 def test_a_user_sees_only_itself(
-    admin: CloudStack, alto_server: AltoServer, tenant: Tenant, domain: dict[str, Any]
+    tenant: Tenant, colleague: dict[str, Any], stranger: Tenant, domain: dict[str, Any]
 ) -> None:
-    colleague = add_user(admin, tenant)
-    stranger = new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint)
     client = tenant.client()
 
     for params in ({}, {"listall": True}, {"domainid": domain["id"], "isrecursive": True}):
@@ -194,11 +171,11 @@ def test_a_user_sees_only_itself(
         assert listed == {tenant.user_id}
     assert client.listUsers(id=colleague["id"]) == {}
 
-    hidden = error_of(client.listUsers, id=stranger.user_id)
-    assert hidden["errorcode"] == 431
-    assert "id" in hidden["errortext"]
+    hidden = api_error(client.listUsers, id=stranger.user_id)
+    assert hidden.errorcode == 431
+    assert "id" in hidden.errortext
     assert (
-        error_of(client.listUsers, account=stranger.name, domainid=domain["id"])["errorcode"] == 431
+        api_error(client.listUsers, account=stranger.name, domainid=domain["id"]).errorcode == 431
     )
 
 
@@ -238,17 +215,15 @@ def test_a_user_updates_itself(tenant: Tenant) -> None:
 
 
 def test_a_user_may_not_update_others(
-    admin: CloudStack, alto_server: AltoServer, tenant: Tenant, domain: dict[str, Any]
+    admin: CloudStack, tenant: Tenant, colleague: dict[str, Any], stranger: Tenant
 ) -> None:
-    colleague = add_user(admin, tenant)
-    stranger = new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint)
     client = tenant.client()
 
-    other_account = error_of(client.updateUser, id=stranger.user_id, firstname="Mallory")
-    assert other_account["errorcode"] == 431
-    assert "id" in other_account["errortext"]
-    same_account = error_of(client.updateUser, id=colleague["id"], firstname="Mallory")
-    assert same_account["errorcode"] == 531
+    other_account = api_error(client.updateUser, id=stranger.user_id, firstname="Mallory")
+    assert other_account.errorcode == 431
+    assert "id" in other_account.errortext
+    same_account = api_error(client.updateUser, id=colleague["id"], firstname="Mallory")
+    assert same_account.errorcode == 531
     assert admin.listUsers(id=colleague["id"])["user"][0]["firstname"] == "Grace"
 
 
@@ -265,19 +240,19 @@ def test_a_user_changes_its_password_with_the_current_one(
     )
     assert web.status() == 200
 
-    missing = error_of(client.updateUser, id=tenant.user_id, password="brand-new-pass")
-    assert missing["errorcode"] == 431
-    assert "currentpassword" in missing["errortext"]
-    wrong = error_of(
+    missing = api_error(client.updateUser, id=tenant.user_id, password="brand-new-pass")
+    assert missing.errorcode == 431
+    assert "currentpassword" in missing.errortext
+    wrong = api_error(
         client.updateUser, id=tenant.user_id, password="brand-new-pass", currentpassword="nope"
     )
-    assert wrong["errorcode"] == 431
-    assert "currentpassword" in wrong["errortext"]
-    short = error_of(
+    assert wrong.errorcode == 431
+    assert "currentpassword" in wrong.errortext
+    short = api_error(
         client.updateUser, id=tenant.user_id, password="x", currentpassword=tenant.password
     )
-    assert short["errorcode"] == 431
-    assert "password" in short["errortext"]
+    assert short.errorcode == 431
+    assert "password" in short.errortext
     assert web.status() == 200
 
     client.updateUser(id=tenant.user_id, password="brand-new-pass", currentpassword=tenant.password)
@@ -305,23 +280,22 @@ def test_admin_sets_a_password_without_the_current_one(
 
 
 def test_update_username_and_key_pair(
-    admin: CloudStack, alto_server: AltoServer, tenant: Tenant
+    admin: CloudStack, alto_server: AltoServer, tenant: Tenant, colleague: dict[str, Any]
 ) -> None:
-    colleague = add_user(admin, tenant)
-    taken = error_of(admin.updateUser, id=colleague["id"], username=tenant.user["username"])
-    assert taken["errorcode"] == 431
-    assert "username" in taken["errortext"]
+    taken = api_error(admin.updateUser, id=colleague["id"], username=tenant.user["username"])
+    assert taken.errorcode == 431
+    assert "username" in taken.errortext
     renamed = unique("renamed")
     assert admin.updateUser(id=colleague["id"], username=renamed)["user"]["username"] == renamed
 
-    half = error_of(admin.updateUser, id=colleague["id"], userapikey="only-the-api-key")
-    assert half["errorcode"] == 431
-    assert "usersecretkey" in half["errortext"]
-    duplicate = error_of(
+    half = api_error(admin.updateUser, id=colleague["id"], userapikey="only-the-api-key")
+    assert half.errorcode == 431
+    assert "usersecretkey" in half.errortext
+    duplicate = api_error(
         admin.updateUser, id=colleague["id"], userapikey=tenant.apikey, usersecretkey="s"
     )
-    assert duplicate["errorcode"] == 431
-    assert "userapikey" in duplicate["errortext"]
+    assert duplicate.errorcode == 431
+    assert "userapikey" in duplicate.errortext
 
     api_key, secret_key = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     updated = admin.updateUser(id=colleague["id"], userapikey=api_key, usersecretkey=secret_key)[
@@ -335,28 +309,29 @@ def test_update_username_and_key_pair(
 # --- deleteUser ------------------------------------------------------------------------
 
 
-def test_delete_user(admin: CloudStack, alto_server: AltoServer, tenant: Tenant) -> None:
-    colleague = add_user(admin, tenant)
+def test_delete_user(
+    admin: CloudStack, alto_server: AltoServer, tenant: Tenant, colleague: dict[str, Any]
+) -> None:
     client = keys_of(admin, colleague["id"], alto_server.endpoint)
     assert errorcode_of_signed_call(client) is None
 
     assert admin.deleteUser(id=colleague["id"]) == {"success": True}
 
     assert errorcode_of_signed_call(client) == 401
-    assert error_of(admin.listUsers, id=colleague["id"])["errorcode"] == 431
+    assert api_error(admin.listUsers, id=colleague["id"]).errorcode == 431
     assert admin.listUsers(account=tenant.name, domainid=tenant.domainid)["count"] == 1
     # The username is free again.
     add_user(admin, tenant, username=colleague["username"])
 
 
 def test_delete_user_refusals(admin: CloudStack, alto_server: AltoServer, tenant: Tenant) -> None:
-    assert error_of(tenant.client().deleteUser, id=tenant.user_id)["errorcode"] == 401
+    assert api_error(tenant.client().deleteUser, id=tenant.user_id).errorcode == 401
     [root] = admin.listUsers(username="admin")["user"]
-    assert error_of(admin.deleteUser, id=root["id"])["errorcode"] == 531
+    assert api_error(admin.deleteUser, id=root["id"]).errorcode == 531
     boss = new_account(
         admin, accounttype=2, domainid=tenant.domainid, endpoint=alto_server.endpoint
     )
-    assert error_of(boss.client().deleteUser, id=boss.user_id)["errorcode"] == 531
+    assert api_error(boss.client().deleteUser, id=boss.user_id).errorcode == 531
 
 
 # --- disableUser / enableUser / lockUser -----------------------------------------------
@@ -406,14 +381,14 @@ def test_nobody_disables_itself_or_the_default_admin(
     admin: CloudStack, alto_server: AltoServer
 ) -> None:
     [root] = admin.listUsers(username="admin")["user"]
-    assert error_of(admin.disableUser, id=root["id"])["errorcode"] == 531
-    assert error_of(admin.lockUser, id=root["id"])["errorcode"] == 531
+    assert api_error(admin.disableUser, id=root["id"]).errorcode == 531
+    assert api_error(admin.lockUser, id=root["id"]).errorcode == 531
     boss = new_account(admin, accounttype=2, endpoint=alto_server.endpoint)
-    assert error_of(boss.client().disableUser, id=boss.user_id)["errorcode"] == 531
+    assert api_error(boss.client().disableUser, id=boss.user_id).errorcode == 531
 
 
 def test_users_may_not_disable_users(tenant: Tenant) -> None:
-    assert error_of(tenant.client().disableUser, id=tenant.user_id)["errorcode"] == 401
+    assert api_error(tenant.client().disableUser, id=tenant.user_id).errorcode == 401
 
 
 # --- registerUserKeys / getUserKeys ----------------------------------------------------
@@ -447,33 +422,30 @@ def test_admin_reads_and_registers_keys_of_visible_users(
 
 
 def test_keys_of_others_are_out_of_reach(
-    admin: CloudStack, alto_server: AltoServer, tenant: Tenant, domain: dict[str, Any]
+    admin: CloudStack,
+    alto_server: AltoServer,
+    tenant: Tenant,
+    colleague: dict[str, Any],
+    stranger: Tenant,
 ) -> None:
-    colleague = add_user(admin, tenant)
-    stranger = new_account(admin, domainid=domain["id"], endpoint=alto_server.endpoint)
     client = tenant.client()
 
     for command in (client.getUserKeys, client.registerUserKeys):
-        unseen = error_of(command, id=stranger.user_id)
-        assert unseen["errorcode"] == 431
-        assert "id" in unseen["errortext"]
-        assert error_of(command, id=colleague["id"])["errorcode"] == 531
+        unseen = api_error(command, id=stranger.user_id)
+        assert unseen.errorcode == 431
+        assert "id" in unseen.errortext
+        assert api_error(command, id=colleague["id"]).errorcode == 531
     assert errorcode_of_signed_call(stranger.client()) is None
     # A domain admin of a sibling domain cannot see this domain's users at all.
     other = admin.createDomain(name=unique("other"))["domain"]
     far = new_account(admin, accounttype=2, domainid=other["id"], endpoint=alto_server.endpoint)
-    assert error_of(far.client().getUserKeys, id=tenant.user_id)["errorcode"] == 431
+    assert api_error(far.client().getUserKeys, id=tenant.user_id).errorcode == 431
 
 
 def test_user_events_are_recorded(admin: CloudStack, tenant: Tenant) -> None:
     add_user(admin, tenant)
     admin.registerUserKeys(id=tenant.user_id)
-    try:
-        events = admin.listEvents(listall=True, pagesize=500).get("event", [])
-    except CloudStackApiException as error:
-        if error.error.get("errorcode") == 432:
-            pytest.skip("listEvents is not implemented yet")
-        raise
+    events = admin.listEvents(listall=True, pagesize=500).get("event", [])
     types = {event["type"] for event in events}
     assert {"USER.CREATE", "REGISTER.USER.KEY"} <= types
     assert all(tenant.secretkey not in event.get("description", "") for event in events)

@@ -38,7 +38,9 @@ def _queue_jobs(runtime: Runtime, count: int, *, owner: str | None = None) -> li
 def _finish(runtime: Runtime, job_id: str) -> None:
     with runtime.db.session() as session:
         session.execute(
-            update(AsyncJob).where(AsyncJob.uuid == job_id).values(status=JOB_SUCCEEDED, completed=utcnow())
+            update(AsyncJob)
+            .where(AsyncJob.uuid == job_id)
+            .values(status=JOB_SUCCEEDED, completed=utcnow())
         )
 
 
@@ -70,7 +72,9 @@ def test_two_servers_never_run_the_same_job(database_url: str) -> None:
     assert set(runs) == set(job_ids)
     assert max(runs.values()) == 1
     with runtimes[0].db.session() as session:
-        claimed_by = set(session.scalars(select(AsyncJob.owner_msid).where(AsyncJob.uuid.in_(job_ids))))
+        claimed_by = set(
+            session.scalars(select(AsyncJob.owner_msid).where(AsyncJob.uuid.in_(job_ids)))
+        )
         assert claimed_by <= {"ms-0", "ms-1"}
         assert session.scalar(select(func.count()).where(AsyncJob.status == JOB_PENDING)) == 0
 
@@ -85,8 +89,8 @@ def test_jobs_of_a_dead_server_are_failed_with_an_alert(database_url: str) -> No
                 last_heartbeat=utcnow() - dt.timedelta(minutes=10),
             )
         )
-    orphan, = _queue_jobs(runtime, 1, owner="ms-dead")
-    queued, = _queue_jobs(runtime, 1)
+    (orphan,) = _queue_jobs(runtime, 1, owner="ms-dead")
+    (queued,) = _queue_jobs(runtime, 1)
     runner = JobRunner(runtime=runtime, execute=lambda job_id: None, workers=0)
     assert runner.fail_jobs_of_dead_servers() == 1
     with runtime.db.session() as session:
@@ -105,7 +109,9 @@ def test_jobs_of_a_dead_server_are_failed_with_an_alert(database_url: str) -> No
 def test_a_live_server_is_left_alone_and_reregisters(database_url: str) -> None:
     runtime = make_runtime(database_url, msid="ms-a")
     other = make_runtime(database_url, msid="ms-b")
-    first, second = (JobRunner(runtime=r, execute=lambda job_id: None, workers=0) for r in (runtime, other))
+    first, second = (
+        JobRunner(runtime=r, execute=lambda job_id: None, workers=0) for r in (runtime, other)
+    )
     first.start()
     second.start()
     try:
