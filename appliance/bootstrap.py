@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.config import Config, ConfigError, env_name
 
 KEY_FILE = "encryption.key"
+NODE_FILE = "node-id"
 CREDENTIALS_FILE = "admin-credentials.json"
 
 
@@ -40,6 +42,7 @@ class Prepared:
     data_dir: Path
     db_url: str
     endpoint: str
+    node: str
     encryption_key: str = field(repr=False)
     credentials_file: Path
     credentials: Credentials | None
@@ -126,6 +129,29 @@ def encryption_key(config: Config) -> str:
     return _check_key(key, where=str(path))
 
 
+def node_id(config: Config) -> str:
+    """This installation's identity among management servers: `<data_dir>/node-id`."""
+    path = config.data_dir / NODE_FILE
+    _write_private(path, str(uuid.uuid4()) + "\n", replace=False)
+    try:
+        return path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read node id: {exc.strerror}") from None
+
+
+def recover_previous_run(prepared: Prepared) -> int:
+    """Fail the jobs this node's previous run left unfinished; how many. Call before serving."""
+    from native.services.db import Database
+    from native.services.jobs import fail_jobs_of_previous_run
+
+    db = Database(url=prepared.db_url)
+    try:
+        with db.session() as session:
+            return fail_jobs_of_previous_run(session, node=prepared.node)
+    finally:
+        db.dispose()
+
+
 def upgrade_database(config: Config) -> None:
     """Bring the schema to the newest version (creating the SQLite file if needed)."""
     from native.model.migrate import upgrade
@@ -160,6 +186,7 @@ def prepare(config: Config) -> Prepared:
 
     ensure_data_dir(config)
     key = encryption_key(config)
+    node = node_id(config)
     upgrade_database(config)
     endpoint = endpoint_for(config)
     path = config.data_dir / CREDENTIALS_FILE
@@ -180,6 +207,7 @@ def prepare(config: Config) -> Prepared:
         data_dir=config.data_dir,
         db_url=config.db_url,
         endpoint=endpoint,
+        node=node,
         encryption_key=key,
         credentials_file=path,
         credentials=read_credentials(path),

@@ -70,12 +70,15 @@ def _init(config: Config) -> int:
 
 
 def _serve(config: Config) -> int:
-    from appliance.bootstrap import banner, prepare
+    from appliance.bootstrap import banner, prepare, recover_previous_run
     from appliance.server import serve
 
     prepared = prepare(config)
     print(banner(prepared), flush=True)
-    serve(config=config, encryption_key=prepared.encryption_key)
+    failed = recover_previous_run(prepared)
+    if failed:
+        print(f"  {failed} job(s) left running by the previous run were failed", flush=True)
+    serve(config=config, encryption_key=prepared.encryption_key, node=prepared.node)
     return 0
 
 

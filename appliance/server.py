@@ -53,9 +53,10 @@ def gunicorn_options(*, config: Config) -> dict[str, object]:
 class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
     """A gunicorn application serving `gateway.app.create_app` with `config`'s settings."""
 
-    def __init__(self, *, config: Config, encryption_key: str) -> None:
+    def __init__(self, *, config: Config, encryption_key: str, node: str) -> None:
         self._config = config
         self._encryption_key = encryption_key
+        self._node = node
         self._app: WsgiApp | None = None
         super().__init__(prog="alto")
 
@@ -76,6 +77,7 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
             region=self._config.region,
             job_workers=self._config.job_workers,
             start_jobs=True,
+            node=self._node,
         )
         return self._app
 
@@ -85,6 +87,6 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
             self._app = None
 
 
-def serve(*, config: Config, encryption_key: str) -> None:
+def serve(*, config: Config, encryption_key: str, node: str) -> None:
     """Run the server until it is stopped by a signal; gunicorn exits the process."""
-    AltoServer(config=config, encryption_key=encryption_key).run()
+    AltoServer(config=config, encryption_key=encryption_key, node=node).run()

@@ -69,16 +69,18 @@ def create_app(
     region: str = "us-east-1",
     job_workers: int = 4,
     start_jobs: bool = True,
+    node: str = "",
 ) -> AltoApp:
     """Build the application on an already migrated and seeded database.
 
-    With `start_jobs`, this process registers as a management server and starts its job
-    workers (call in each server process, after any fork); `close()` stops them.
+    With `start_jobs`, this process registers as a management server of `node` and starts
+    its job workers (call in each server process, after any fork); `close()` stops them.
     """
     runtime = Runtime(
         db=Database(url=db_url),
         secrets=SecretBox(key=encryption_key),
         msid=str(uuid.uuid4()),
+        node=node,
         region=region,
     )
     app = AltoApp(runtime=runtime, jobs=None)

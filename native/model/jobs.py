@@ -43,11 +43,16 @@ class AsyncJob(Identified, Base):
 
 
 class ManagementServer(Base):
-    """A running management server process, known by its heartbeat."""
+    """A running management server process, known by its heartbeat.
+
+    `node` names the installation the process belongs to (one data directory); all the
+    processes of a node are gone when that node starts again.
+    """
 
     __tablename__ = "management_server"
 
     msid: Mapped[str] = mapped_column(String(40), primary_key=True)
+    node: Mapped[str] = mapped_column(String(40), default="", index=True)
     name: Mapped[str] = mapped_column(String(255))
     started: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_heartbeat: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,9 @@ Every management server process runs a `JobRunner`. Jobs are claimed with a
 compare-and-swap on `owner_msid` (`UPDATE … WHERE owner_msid IS NULL`), so two servers
 on one database never run the same job. Each server refreshes its heartbeat; when a
 server's heartbeat is older than `management.server.heartbeat.timeout`, any live server
-fails that server's unfinished jobs with a clear error and raises an alert.
+fails that server's unfinished jobs with a clear error and raises an alert. A node that
+starts again does the same at once for the processes of its previous run
+(`fail_jobs_of_previous_run`).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class JobRunner:
         session.merge(
             ManagementServer(
                 msid=self.runtime.msid,
+                node=self.runtime.node,
                 name=f"{socket.gethostname()}:{os.getpid()}",
                 started=utcnow(),
                 last_heartbeat=utcnow(),
@@ -166,36 +169,50 @@ class JobRunner:
                     ManagementServer.last_heartbeat < cutoff,
                 )
             ).all()
-            failed = 0
-            for server in dead:
-                failed += self._fail_orphans(session, server)
-                session.delete(server)
-            return failed
+            return sum(
+                fail_orphaned_jobs(session, server=server, why="stopped answering")
+                for server in dead
+            )
 
-    def _fail_orphans(self, session: Session, server: ManagementServer) -> int:
-        text = (
-            f"Job failed because management server {server.name} stopped while running it; "
-            "it was not resumed since the command may have been half-done"
+
+def fail_jobs_of_previous_run(session: Session, *, node: str) -> int:
+    """At a node's start: fail the unfinished jobs its earlier processes left; how many.
+
+    Call before this run's job workers start: every process registered for the node
+    then belongs to a run that has ended.
+    """
+    servers = session.scalars(select(ManagementServer).where(ManagementServer.node == node)).all()
+    return sum(
+        fail_orphaned_jobs(session, server=server, why="was restarted") for server in servers
+    )
+
+
+def fail_orphaned_jobs(session: Session, *, server: ManagementServer, why: str) -> int:
+    """Fail a gone server's unfinished jobs, alert if there were any, and forget the server."""
+    text = (
+        f"Job failed because management server {server.name} stopped while running it "
+        f"(it {why}); it was not resumed since the command may have been half-done"
+    )
+    now = utcnow()
+    result = session.execute(
+        update(AsyncJob)
+        .where(AsyncJob.owner_msid == server.msid, AsyncJob.status == JOB_PENDING)
+        .values(
+            status=JOB_FAILED,
+            result_code=530,
+            result=json.dumps({"errorcode": 530, "errortext": text}),
+            completed=now,
+            last_updated=now,
         )
-        now = utcnow()
-        result = session.execute(
-            update(AsyncJob)
-            .where(AsyncJob.owner_msid == server.msid, AsyncJob.status == JOB_PENDING)
-            .values(
-                status=JOB_FAILED,
-                result_code=530,
-                result=json.dumps({"errorcode": 530, "errortext": text}),
-                completed=now,
-                last_updated=now,
+    )
+    count = int(result.rowcount)  # type: ignore[attr-defined]
+    if count:
+        session.add(
+            Alert(
+                alert_type=ALERT_TYPE_MANAGEMENT_NODE,
+                name="ALERT.MANAGEMENT",
+                description=f"Management server {server.name} stopped; {count} running job(s) failed",
             )
         )
-        count = int(result.rowcount)  # type: ignore[attr-defined]
-        if count:
-            session.add(
-                Alert(
-                    alert_type=ALERT_TYPE_MANAGEMENT_NODE,
-                    name="ALERT.MANAGEMENT",
-                    description=f"Management server {server.name} stopped; {count} running job(s) failed",
-                )
-            )
-        return count
+    session.delete(server)
+    return count

@@ -16,13 +16,15 @@ VERSION = "4.19.1.0"
 class Runtime:
     """One per management server process.
 
-    `msid` identifies this process to other management servers sharing the database;
-    `wake_jobs` nudges the local job workers after a job is queued.
+    `msid` identifies this process to other management servers sharing the database, and
+    `node` the installation it belongs to; `wake_jobs` nudges the local job workers after a
+    job is queued.
     """
 
     db: Database
     secrets: SecretBox
     msid: str
+    node: str = ""
     region: str = "us-east-1"
     settings: Settings = field(default_factory=core_settings)
     version: str = VERSION

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from native.model import Alert, AsyncJob, ManagementServer, User, utcnow
 from native.model.jobs import JOB_FAILED, JOB_PENDING, JOB_SUCCEEDED
-from native.services.jobs import JobRunner
+from native.services.jobs import JobRunner, fail_jobs_of_previous_run
 from native.services.runtime import Runtime
 from tests.native.services.conftest import make_runtime
 
@@ -125,3 +125,26 @@ def test_a_live_server_is_left_alone_and_reregisters(database_url: str) -> None:
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_restarted_node_fails_the_jobs_of_its_previous_run(database_url: str) -> None:
+    runtime = make_runtime(database_url, msid="ms-new")
+    with runtime.db.session() as session:
+        session.add(
+            ManagementServer(msid="ms-old", node="node-1", name="host:1", last_heartbeat=utcnow())
+        )
+        session.add(
+            ManagementServer(msid="ms-peer", node="node-2", name="host:2", last_heartbeat=utcnow())
+        )
+    (left,) = _queue_jobs(runtime, 1, owner="ms-old")
+    (peers,) = _queue_jobs(runtime, 1, owner="ms-peer")
+    with runtime.db.session() as session:
+        assert fail_jobs_of_previous_run(session, node="node-1") == 1
+    with runtime.db.session() as session:
+        statuses = {
+            row.uuid: row.status for row in session.execute(select(AsyncJob.uuid, AsyncJob.status))
+        }
+        assert statuses[left] == JOB_FAILED
+        assert statuses[peers] == JOB_PENDING
+        assert session.get(ManagementServer, "ms-old") is None
+        assert session.get(ManagementServer, "ms-peer") is not None

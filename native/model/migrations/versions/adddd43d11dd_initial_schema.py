@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a122eb3fd76b
+Revision ID: adddd43d11dd
 Revises:
-Create Date: 2026-11-22 23:51:49.888916
+Create Date: 2026-11-23 00:04:47.101511
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 import native.model.base
 
-revision = "a122eb3fd76b"
+revision = "adddd43d11dd"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -56,12 +56,16 @@ def upgrade() -> None:
     op.create_table(
         "management_server",
         sa.Column("msid", sa.String(length=40), nullable=False),
+        sa.Column("node", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("started", native.model.base.UTCDateTime(), nullable=False),
         sa.Column("last_heartbeat", native.model.base.UTCDateTime(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.PrimaryKeyConstraint("msid", name=op.f("pk_management_server")),
     )
+    with op.batch_alter_table("management_server", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_management_server_node"), ["node"], unique=False)
+
     op.create_table(
         "region",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -288,6 +292,9 @@ def downgrade() -> None:
     op.drop_table("setting_value")
     op.drop_table("role")
     op.drop_table("region")
+    with op.batch_alter_table("management_server", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_management_server_node"))
+
     op.drop_table("management_server")
     with op.batch_alter_table("domain", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_domain_path"))
