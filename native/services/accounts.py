@@ -17,6 +17,7 @@ from native.services.caller import (
     RoleType,
 )
 from native.services.errors import InvalidParameterValue, PermissionDenied
+from native.services.locks import lock_domain
 from native.services.seed import default_role
 from native.services.settings import Settings
 from native.services.users import (
@@ -89,6 +90,7 @@ def check_name_free(
         raise InvalidParameterValue(
             f"Invalid parameter {param}: the account name must not be empty"
         )
+    lock_domain(session, domain_id=domain.id)
     clash = select(Account.id).where(
         Account.domain_id == domain.id,
         Account.removed.is_(None),

@@ -9,6 +9,7 @@ from native.model import Account, Domain, utcnow
 from native.services.accounts import remove_account
 from native.services.caller import Caller
 from native.services.errors import InvalidParameterValue, PermissionDenied, ResourceInUse
+from native.services.locks import lock_domain
 from native.services.visibility import domain_path_in_scope
 
 
@@ -34,6 +35,7 @@ def _check_name(
         raise InvalidParameterValue(
             f"Invalid domain name {name!r}: it must be non-empty and contain no '/'"
         )
+    lock_domain(session, domain_id=parent.id)
     clash = select(Domain.id).where(
         Domain.parent_id == parent.id,
         Domain.removed.is_(None),

@@ -12,6 +12,7 @@ from native.model import Account, Domain, User, utcnow
 from native.services.authentication import close_sessions_of_user
 from native.services.caller import Caller, RoleType
 from native.services.errors import InvalidParameterValue, PermissionDenied
+from native.services.locks import lock_domain
 from native.services.secrets import SecretBox, hash_password, new_api_key, verify_password
 from native.services.settings import Settings
 from native.services.visibility import can_see_account
@@ -121,6 +122,7 @@ def check_username_free(
     """Usernames are unique, case-insensitively, among the live users of a domain (431)."""
     if not username.strip():
         raise InvalidParameterValue(f"Invalid parameter {param}: the username must not be empty")
+    lock_domain(session, domain_id=domain.id)
     clash = (
         select(User.id)
         .join(Account, User.account_id == Account.id)
