@@ -2,16 +2,19 @@
 
 Archived rows are kept but no longer listed; deleted ones are gone. A user acts on its
 own account's events, a domain admin on those of its domain subtree, the root admin on
-all of them (system events included).
+all of them (system events included). Alerts are the root admin's alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, delete, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from native.model import Account, Alert, Domain, Event
 from native.services.caller import Caller
@@ -19,23 +22,33 @@ from native.services.errors import InvalidParameterValue
 from native.services.visibility import accounts_clause
 
 
-def check_cleanup_filters(
-    *,
-    ids: Sequence[object] | None,
-    kind: str | None,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-) -> None:
-    """CloudStack's rules for archive/delete filters: something to select by, and a whole range."""
-    if ids is None and kind is None and end is None:
-        raise InvalidParameterValue("either ids, type, startdate or enddate must be specified")
-    if start is not None and end is None:
-        raise InvalidParameterValue("enddate must be specified with startdate parameter")
-    if start is not None and end is not None and start > end:
-        raise InvalidParameterValue(
-            f"Invalid date range: startdate {start:%Y-%m-%d %H:%M:%S} is after enddate "
-            f"{end:%Y-%m-%d %H:%M:%S}"
-        )
+class Cleanup(enum.Enum):
+    """What to do with the selected rows: archive keeps them unlisted, delete removes them."""
+
+    ARCHIVE = "archive"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Selection:
+    """CloudStack's archive/delete filters: `ids`, `type`, `startdate`, `enddate`, all ANDed."""
+
+    ids: Sequence[Event] | Sequence[Alert] | None
+    kind: str | None
+    start: dt.datetime | None
+    end: dt.datetime | None
+
+    def check(self) -> None:
+        """Something to select by, and a whole date range (431 otherwise)."""
+        if self.ids is None and self.kind is None and self.end is None:
+            raise InvalidParameterValue("either ids, type, startdate or enddate must be specified")
+        if self.start is not None and self.end is None:
+            raise InvalidParameterValue("enddate must be specified with startdate parameter")
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise InvalidParameterValue(
+                f"Invalid date range: startdate {self.start:%Y-%m-%d %H:%M:%S} is after enddate "
+                f"{self.end:%Y-%m-%d %H:%M:%S}"
+            )
 
 
 def event_scope(caller: Caller) -> ColumnElement[bool]:
@@ -43,92 +56,6 @@ def event_scope(caller: Caller) -> ColumnElement[bool]:
     if caller.is_root_admin:
         return or_(Event.account_id.is_(None), accounts_clause(caller))
     return accounts_clause(caller)
-
-
-def _selected_events(
-    session: Session,
-    *,
-    caller: Caller,
-    events: Sequence[Event] | None,
-    event_type: str | None,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    include_archived: bool,
-) -> list[int]:
-    check_cleanup_filters(ids=events, kind=event_type, start=start, end=end)
-    query = (
-        select(Event.id)
-        .outerjoin(Account, Event.account_id == Account.id)
-        .outerjoin(Domain, Account.domain_id == Domain.id)
-        .where(event_scope(caller))
-    )
-    if not include_archived:
-        query = query.where(Event.archived.is_(False))
-    if events is not None:
-        query = query.where(Event.id.in_([event.id for event in events]))
-    if event_type is not None:
-        query = query.where(Event.event_type == event_type)
-    if start is not None:
-        query = query.where(Event.created >= start)
-    if end is not None:
-        query = query.where(Event.created <= end)
-    selected = list(session.scalars(query))
-    if events is not None and len(selected) < len({event.id for event in events}):
-        missing = [event.uuid for event in events if event.id not in selected]
-        state = "unarchived " if not include_archived else ""
-        raise InvalidParameterValue(
-            f"Invalid value for parameter ids: {', '.join(missing)} are not {state}events of yours "
-            "matching the given type and dates"
-        )
-    return selected
-
-
-def archive_events(
-    session: Session,
-    *,
-    caller: Caller,
-    events: Sequence[Event] | None,
-    event_type: str | None,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-) -> int:
-    """Archive the caller's unarchived events matching every given filter; how many."""
-    selected = _selected_events(
-        session,
-        caller=caller,
-        events=events,
-        event_type=event_type,
-        start=start,
-        end=end,
-        include_archived=False,
-    )
-    if selected:
-        session.execute(update(Event).where(Event.id.in_(selected)).values(archived=True))
-    return len(selected)
-
-
-def delete_events(
-    session: Session,
-    *,
-    caller: Caller,
-    events: Sequence[Event] | None,
-    event_type: str | None,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-) -> int:
-    """Delete the caller's events (archived or not) matching every given filter; how many."""
-    selected = _selected_events(
-        session,
-        caller=caller,
-        events=events,
-        event_type=event_type,
-        start=start,
-        end=end,
-        include_archived=True,
-    )
-    if selected:
-        session.execute(delete(Event).where(Event.id.in_(selected)))
-    return len(selected)
 
 
 def parse_alert_type(text: str) -> int:
@@ -141,67 +68,79 @@ def parse_alert_type(text: str) -> int:
         ) from None
 
 
-def _selected_alerts(
+def _clean(
     session: Session,
     *,
-    alerts: Sequence[Alert] | None,
-    alert_type: str | None,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    include_archived: bool,
-) -> list[int]:
-    check_cleanup_filters(ids=alerts, kind=alert_type, start=start, end=end)
-    query = select(Alert.id)
-    if not include_archived:
-        query = query.where(Alert.archived.is_(False))
-    if alerts is not None:
-        query = query.where(Alert.id.in_([alert.id for alert in alerts]))
-    if alert_type is not None:
-        query = query.where(Alert.alert_type == parse_alert_type(alert_type))
-    if start is not None:
-        query = query.where(Alert.sent >= start)
-    if end is not None:
-        query = query.where(Alert.sent <= end)
-    selected = list(session.scalars(query))
-    if alerts is not None and len(selected) < len({alert.id for alert in alerts}):
-        missing = [alert.uuid for alert in alerts if alert.id not in selected]
-        state = "unarchived " if not include_archived else ""
-        raise InvalidParameterValue(
-            f"Invalid value for parameter ids: {', '.join(missing)} are not {state}alerts "
-            "matching the given type and dates"
-        )
-    return selected
-
-
-def archive_alerts(
-    session: Session,
-    *,
-    alerts: Sequence[Alert] | None,
-    alert_type: str | None,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
+    model: type[Event | Alert],
+    query: Select[Any],
+    kind: ColumnElement[bool] | None,
+    time: InstrumentedAttribute[dt.datetime],
+    selection: Selection,
+    cleanup: Cleanup,
+    noun: str,
 ) -> int:
-    """Archive the unarchived alerts matching every given filter; how many."""
-    selected = _selected_alerts(
-        session, alerts=alerts, alert_type=alert_type, start=start, end=end, include_archived=False
-    )
-    if selected:
-        session.execute(update(Alert).where(Alert.id.in_(selected)).values(archived=True))
-    return len(selected)
+    """Archive or delete the rows of `query` that match `selection`; how many."""
+    selection.check()
+    if cleanup is Cleanup.ARCHIVE:
+        query = query.where(model.archived.is_(False))
+    if selection.ids is not None:
+        query = query.where(model.id.in_([row.id for row in selection.ids]))
+    if kind is not None:
+        query = query.where(kind)
+    if selection.start is not None:
+        query = query.where(time >= selection.start)
+    if selection.end is not None:
+        query = query.where(time <= selection.end)
+    chosen = list(session.scalars(query))
+    if selection.ids is not None:
+        missing = [row.uuid for row in selection.ids if row.id not in chosen]
+        if missing:
+            state = "unarchived " if cleanup is Cleanup.ARCHIVE else ""
+            raise InvalidParameterValue(
+                f"Invalid value for parameter ids: {', '.join(missing)} are not {state}{noun} "
+                "matching the given type and dates"
+            )
+    if chosen and cleanup is Cleanup.ARCHIVE:
+        session.execute(update(model).where(model.id.in_(chosen)).values(archived=True))
+    elif chosen:
+        session.execute(delete(model).where(model.id.in_(chosen)))
+    return len(chosen)
 
 
-def delete_alerts(
-    session: Session,
-    *,
-    alerts: Sequence[Alert] | None,
-    alert_type: str | None,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
+def clean_events(
+    session: Session, *, caller: Caller, selection: Selection, cleanup: Cleanup
 ) -> int:
-    """Delete the alerts (archived or not) matching every given filter; how many."""
-    selected = _selected_alerts(
-        session, alerts=alerts, alert_type=alert_type, start=start, end=end, include_archived=True
+    """Archive or delete the caller's events matching every given filter; how many."""
+    query = (
+        select(Event.id)
+        .outerjoin(Account, Event.account_id == Account.id)
+        .outerjoin(Domain, Account.domain_id == Domain.id)
+        .where(event_scope(caller))
     )
-    if selected:
-        session.execute(delete(Alert).where(Alert.id.in_(selected)))
-    return len(selected)
+    return _clean(
+        session,
+        model=Event,
+        query=query,
+        kind=None if selection.kind is None else Event.event_type == selection.kind,
+        time=Event.created,
+        selection=selection,
+        cleanup=cleanup,
+        noun="events of yours",
+    )
+
+
+def clean_alerts(session: Session, *, selection: Selection, cleanup: Cleanup) -> int:
+    """Archive or delete the alerts matching every given filter; how many."""
+    kind = None
+    if selection.kind is not None:
+        kind = Alert.alert_type == parse_alert_type(selection.kind)
+    return _clean(
+        session,
+        model=Alert,
+        query=select(Alert.id),
+        kind=kind,
+        time=Alert.sent,
+        selection=selection,
+        cleanup=cleanup,
+        noun="alerts",
+    )

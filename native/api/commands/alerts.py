@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
-from native.api.command import ROOT_ADMIN, Command, CommandContext, ListCommand
-from native.api.params import UuidKind, date, list_of, string, uuid_of
+from native.api.command import ROOT_ADMIN, CommandContext, ListCommand
+from native.api.commands._cleanup import CleanupCommand
+from native.api.params import UuidKind, list_of, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Alert
 from native.services import audit
@@ -71,42 +72,21 @@ class ListAlerts(
         return ListResult([AlertResponse.of(row) for row in rows], count)
 
 
-class _AlertCleanup(Command):
+class _AlertCleanup(CleanupCommand):
     ids = list_of(UuidKind(Alert), description="the IDs of the alerts")
-    type = string(description="the alert type")
-    startdate = date(
-        description='start date range (including) this date (use format "yyyy-MM-dd" or the new '
-        'format "yyyy-MM-ddThh:mm:ss")'
-    )
-    enddate = date(
-        description='end date range (including) this date (use format "yyyy-MM-dd" or the new '
-        'format "yyyy-MM-ddThh:mm:ss")'
-    )
+
+    def execute(self, ctx: CommandContext) -> SuccessResult:
+        audit.clean_alerts(ctx.session, selection=self.selection(self.ids), cleanup=self.cleanup)
+        return SuccessResult()
 
 
 class ArchiveAlerts(_AlertCleanup, api="archiveAlerts", authorized=ROOT_ADMIN, since="4.2.0"):
     """Archive one or more alerts."""
 
-    def execute(self, ctx: CommandContext) -> SuccessResult:
-        audit.archive_alerts(
-            ctx.session,
-            alerts=self.ids,
-            alert_type=self.type,
-            start=self.startdate,
-            end=self.enddate,
-        )
-        return SuccessResult()
+    cleanup = audit.Cleanup.ARCHIVE
 
 
 class DeleteAlerts(_AlertCleanup, api="deleteAlerts", authorized=ROOT_ADMIN, since="4.2.0"):
     """Delete one or more alerts."""
 
-    def execute(self, ctx: CommandContext) -> SuccessResult:
-        audit.delete_alerts(
-            ctx.session,
-            alerts=self.ids,
-            alert_type=self.type,
-            start=self.startdate,
-            end=self.enddate,
-        )
-        return SuccessResult()
+    cleanup = audit.Cleanup.DELETE

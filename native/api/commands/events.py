@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from native.api.command import ALL_ROLES, REGISTRY, Command, CommandContext, ListOwnedCommand
+from native.api.commands._cleanup import CleanupCommand
 from native.api.params import UuidKind, boolean, date, integer, list_of, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Account, Domain, Event, User, utcnow
@@ -203,17 +204,17 @@ class ListEventTypes(
         return ListResult([EventTypeResponse(name=name) for name in names], len(names))
 
 
-class _EventCleanup(Command):
+class _EventCleanup(CleanupCommand):
     ids = list_of(UuidKind(Event), description="the IDs of the events")
-    type = string(description="the event type")
-    startdate = date(
-        description='start date range (including) this date (use format "yyyy-MM-dd" or the new '
-        'format "yyyy-MM-ddThh:mm:ss")'
-    )
-    enddate = date(
-        description='end date range (including) this date (use format "yyyy-MM-dd" or the new '
-        'format "yyyy-MM-ddThh:mm:ss")'
-    )
+
+    def execute(self, ctx: CommandContext) -> SuccessResult:
+        audit.clean_events(
+            ctx.session,
+            caller=ctx.caller,
+            selection=self.selection(self.ids),
+            cleanup=self.cleanup,
+        )
+        return SuccessResult()
 
 
 class ArchiveEvents(_EventCleanup, api="archiveEvents", authorized=ALL_ROLES, since="4.2.0"):
@@ -222,28 +223,10 @@ class ArchiveEvents(_EventCleanup, api="archiveEvents", authorized=ALL_ROLES, si
     Archived events are no longer listed by listEvents (unless archived=true).
     """
 
-    def execute(self, ctx: CommandContext) -> SuccessResult:
-        audit.archive_events(
-            ctx.session,
-            caller=ctx.caller,
-            events=self.ids,
-            event_type=self.type,
-            start=self.startdate,
-            end=self.enddate,
-        )
-        return SuccessResult()
+    cleanup = audit.Cleanup.ARCHIVE
 
 
 class DeleteEvents(_EventCleanup, api="deleteEvents", authorized=ALL_ROLES, since="4.2.0"):
     """Delete one or more events."""
 
-    def execute(self, ctx: CommandContext) -> SuccessResult:
-        audit.delete_events(
-            ctx.session,
-            caller=ctx.caller,
-            events=self.ids,
-            event_type=self.type,
-            start=self.startdate,
-            end=self.enddate,
-        )
-        return SuccessResult()
+    cleanup = audit.Cleanup.DELETE
