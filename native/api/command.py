@@ -13,6 +13,7 @@ is derived from the declaration.
 
 from __future__ import annotations
 
+import abc
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ class CommandContext:
     instance_id: str | None = None
 
 
-class Command:
+class Command(abc.ABC):
     """Base of every API command. Subclasses declare; the dispatcher does the rest."""
 
     api_name: ClassVar[str]
@@ -134,11 +135,15 @@ class Command:
         uuid = getattr(target, "uuid", None)
         return uuid if isinstance(uuid, str) else None
 
+    @abc.abstractmethod
     def execute(self, ctx: CommandContext) -> Result:
-        raise NotImplementedError
+        """Do the command's work in `ctx.session`; the dispatcher commits or rolls back."""
 
     def event_description(self, result: Result) -> str:
-        """The description of the event recorded when the command succeeds."""
+        """The description of the event recorded when the command succeeds.
+
+        It names the object the command returned, or else the row its `id` named.
+        """
         if isinstance(result, ResponseObject):
             label = (
                 result.values.get("name")
@@ -147,6 +152,11 @@ class Command:
             )
             if label is not None:
                 return f"{self.summary()}: {label}"
+        target = self._values.get("id")
+        uuid = getattr(target, "uuid", None)
+        if isinstance(uuid, str):
+            name = getattr(target, "name", None) or getattr(target, "username", None)
+            return f"{self.summary()}: {name} ({uuid})" if name else f"{self.summary()}: {uuid}"
         return self.summary()
 
 

@@ -11,6 +11,7 @@ CloudStack error for a bad value, `listApis` and the docs all derive from it.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import re
 import uuid as uuidlib
@@ -38,13 +39,14 @@ class ParseScope:
     caller: Caller
 
 
-class Kind(Generic[T]):
+class Kind(abc.ABC, Generic[T]):
     """How one parameter type is written on the wire and parsed."""
 
     type_name = "string"
 
+    @abc.abstractmethod
     def parse(self, raw: str, *, name: str, scope: ParseScope) -> T:
-        raise NotImplementedError
+        """The value of `raw`; MalformedParameter or InvalidParameterValue naming `name`."""
 
     def describe_related(self) -> str | None:
         return None

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from native.api.command import ADMINS, ALL_ROLES, Command, CommandContext, ListCommand
 from native.api.commands.users import UserResponse
 from native.api.params import boolean, integer, map_of, string, uuid_of
-from native.api.responses import Field, ListResult, ResponseObject, Result, SuccessResult
+from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Account, Domain, Role
 from native.services import accounts, domains, users
 from native.services.caller import Caller, RoleType
@@ -252,9 +252,6 @@ class DeleteAccount(
     def execute(self, ctx: CommandContext) -> SuccessResult:
         accounts.delete_account(ctx.session, caller=ctx.caller, account=self.id)
         return SuccessResult()
-
-    def event_description(self, result: Result) -> str:
-        return f"Deleting account {self.id.name} ({self.id.uuid})"
 
 
 class DisableAccount(

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from native.api.command import ADMINS, Command, CommandContext, ListCommand
 from native.api.params import boolean, integer, string, uuid_of
-from native.api.responses import Field, ListResult, ResponseObject, Result, SuccessResult
+from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Domain
 from native.services import domains
 
@@ -206,6 +206,3 @@ class DeleteDomain(
             ctx.session, caller=ctx.caller, domain=self.id, cleanup=bool(self.cleanup)
         )
         return SuccessResult()
-
-    def event_description(self, result: Result) -> str:
-        return f"Deleting domain {self.id.name} ({self.id.uuid})"

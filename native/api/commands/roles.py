@@ -157,9 +157,6 @@ class DeleteRole(
         roles.delete_role(ctx.session, role=self.id)
         return SuccessResult()
 
-    def event_description(self, result: Result) -> str:
-        return f"Deleted role {self.id.name} ({self.id.uuid})"
-
 
 class CreateRolePermission(
     Command,

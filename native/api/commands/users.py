@@ -3,11 +3,13 @@ lockUser, registerUserKeys, getUserKeys."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sqlalchemy import func, or_, select
 
 from native.api.command import ADMINS, ALL_ROLES, Command, CommandContext, ListOwnedCommand
 from native.api.params import integer, string, uuid_of
-from native.api.responses import Field, ListResult, ResponseObject, Result, SuccessResult
+from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Account, Domain, User
 from native.services import accounts, users
 from native.services.caller import Caller, RoleType
@@ -242,12 +244,22 @@ class DeleteUser(
         users.delete_user(ctx.session, caller=ctx.caller, user=self.id)
         return SuccessResult()
 
-    def event_description(self, result: Result) -> str:
-        return f"Deleting user {self.id.username} ({self.id.uuid})"
+
+class _UserStateChange(Command):
+    """Sets the user's state to `new_state`."""
+
+    new_state: ClassVar[str]
+
+    def execute(self, ctx: CommandContext) -> UserResponse:
+        target: User = self._values["id"]
+        user = users.set_user_state(
+            ctx.session, caller=ctx.caller, user=target, state=self.new_state
+        )
+        return UserResponse.of(user, caller=ctx.caller)
 
 
 class DisableUser(
-    Command,
+    _UserStateChange,
     api="disableUser",
     is_async=True,
     response=UserResponse,
@@ -257,19 +269,16 @@ class DisableUser(
 ):
     """Disables a user account"""
 
+    new_state = "disabled"
     id = uuid_of(User, description="Disables user by user ID.").required()
 
     def create(self, ctx: CommandContext) -> None:
         users.check_may_act_on_user(ctx.caller, self.id)
         users.check_not_self_or_default(ctx.caller, self.id, action="disable")
 
-    def execute(self, ctx: CommandContext) -> UserResponse:
-        user = users.set_user_state(ctx.session, caller=ctx.caller, user=self.id, state="disabled")
-        return UserResponse.of(user, caller=ctx.caller)
-
 
 class EnableUser(
-    Command,
+    _UserStateChange,
     api="enableUser",
     response=UserResponse,
     authorized=ADMINS,
@@ -278,15 +287,12 @@ class EnableUser(
 ):
     """Enables a user account"""
 
+    new_state = "enabled"
     id = uuid_of(User, description="Enables user by user ID.").required()
-
-    def execute(self, ctx: CommandContext) -> UserResponse:
-        user = users.set_user_state(ctx.session, caller=ctx.caller, user=self.id, state="enabled")
-        return UserResponse.of(user, caller=ctx.caller)
 
 
 class LockUser(
-    Command,
+    _UserStateChange,
     api="lockUser",
     response=UserResponse,
     authorized=ADMINS,
@@ -295,11 +301,8 @@ class LockUser(
 ):
     """Locks a user account"""
 
+    new_state = "locked"
     id = uuid_of(User, description="Locks user by user ID.").required()
-
-    def execute(self, ctx: CommandContext) -> UserResponse:
-        user = users.set_user_state(ctx.session, caller=ctx.caller, user=self.id, state="locked")
-        return UserResponse.of(user, caller=ctx.caller)
 
 
 class RegisterUserKeys(
@@ -322,9 +325,6 @@ class RegisterUserKeys(
             ctx.session, caller=ctx.caller, secrets=ctx.runtime.secrets, user=self.id
         )
         return UserKeysResponse(apikey=api_key, secretkey=secret_key)
-
-    def event_description(self, result: Result) -> str:
-        return f"Registering new API keys for user {self.id.username} ({self.id.uuid})"
 
 
 class GetUserKeys(
