@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import abc
 import inspect
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from native.api.params import Param, ParseScope, boolean, integer, string, uuid_of
 from native.api.responses import ResponseObject, Result
@@ -29,6 +29,8 @@ from native.services.caller import Caller, RoleType
 from native.services.errors import InvalidParameterValue
 from native.services.runtime import Runtime
 from native.services.visibility import can_see_account, owned_clause
+
+R = TypeVar("R")
 
 ALL_ROLES = frozenset(RoleType)
 ADMINS = frozenset({RoleType.ADMIN, RoleType.DOMAIN_ADMIN})
@@ -189,6 +191,23 @@ class ListCommand(Command):
                 f"Page size can't exceed max allowed page size value: {maximum}"
             )
         return (page - 1) * size, size
+
+    def page_of_query(
+        self,
+        ctx: CommandContext,
+        query: Select[R],
+        *order: ColumnElement[Any] | InstrumentedAttribute[Any],
+    ) -> tuple[Sequence[R], int]:
+        """The requested page of the query's rows in `order`, and the count across all pages."""
+        count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        offset, limit = self.paging(ctx)
+        rows = ctx.session.scalars(query.order_by(*order).offset(offset).limit(limit)).all()
+        return rows, count
+
+    def page_of_items(self, ctx: CommandContext, items: Sequence[R]) -> Sequence[R]:
+        """The requested page of an already ordered, filtered sequence."""
+        offset, limit = self.paging(ctx)
+        return items[offset:] if limit is None else items[offset : offset + limit]
 
 
 class ListOwnedCommand(ListCommand):

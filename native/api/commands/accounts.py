@@ -181,9 +181,7 @@ class ListAccounts(ListCommand, api="listAccounts", response=AccountResponse, au
             query = query.where(Account.cleanup_needed == self.iscleanuprequired)
         if self.keyword:
             query = query.where(Account.name.contains(self.keyword, autoescape=True))
-        count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        offset, limit = self.paging(ctx)
-        rows = ctx.session.scalars(query.order_by(Account.id).offset(offset).limit(limit)).all()
+        rows, count = self.page_of_query(ctx, query, Account.id)
         return ListResult(
             [AccountResponse.of(ctx.session, row, caller=ctx.caller) for row in rows], count
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from native.api.command import ROOT_ADMIN, CommandContext, ListCommand
 from native.api.commands._cleanup import CleanupCommand
@@ -64,11 +64,7 @@ class ListAlerts(
                     Alert.name.contains(self.keyword, autoescape=True),
                 )
             )
-        count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        offset, limit = self.paging(ctx)
-        rows = ctx.session.scalars(
-            query.order_by(Alert.sent.desc(), Alert.id.desc()).offset(offset).limit(limit)
-        ).all()
+        rows, count = self.page_of_query(ctx, query, Alert.sent.desc(), Alert.id.desc())
         return ListResult([AlertResponse.of(row) for row in rows], count)
 
 

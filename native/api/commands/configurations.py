@@ -80,8 +80,7 @@ class ListConfigurations(
         found = configurations.listed(
             settings, scope=scope, name=self.name, category=self.category, keyword=self.keyword
         )
-        offset, limit = self.paging(ctx)
-        page = found[offset:] if limit is None else found[offset : offset + limit]
+        page = self.page_of_items(ctx, found)
         return ListResult(
             [
                 ConfigurationResponse.of(settings, ctx.session, definition=definition, scope=scope)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from native.api.command import ADMINS, Command, CommandContext, ListCommand
@@ -86,9 +86,7 @@ def _filtered(query: Select[Domain], command: ListDomains | ListDomainChildren) 
 
 
 def _page(ctx: CommandContext, command: ListCommand, query: Select[Domain]) -> ListResult:
-    count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    offset, limit = command.paging(ctx)
-    rows = ctx.session.scalars(query.order_by(Domain.path).offset(offset).limit(limit)).all()
+    rows, count = command.page_of_query(ctx, query, Domain.path)
     return ListResult([DomainResponse.of(ctx.session, row) for row in rows], count)
 
 

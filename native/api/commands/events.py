@@ -183,11 +183,7 @@ class ListEvents(
             .outerjoin(Domain, Account.domain_id == Domain.id)
             .where(self._scope(ctx), *self._filters())
         )
-        count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        offset, limit = self.paging(ctx)
-        events = ctx.session.scalars(
-            query.order_by(Event.created.desc(), Event.id.desc()).offset(offset).limit(limit)
-        ).all()
+        events, count = self.page_of_query(ctx, query, Event.created.desc(), Event.id.desc())
         return ListResult(_responses(ctx.session, events), count)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListOwnedCommand
 from native.api.params import date, uuid_of
@@ -93,9 +93,5 @@ class ListAsyncJobs(
             query = query.where(AsyncJob.created >= self.startdate)
         if self.keyword:
             query = query.where(AsyncJob.command.contains(self.keyword, autoescape=True))
-        count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        offset, limit = self.paging(ctx)
-        rows = ctx.session.scalars(
-            query.order_by(AsyncJob.id.desc()).offset(offset).limit(limit)
-        ).all()
+        rows, count = self.page_of_query(ctx, query, AsyncJob.id.desc())
         return ListResult([AsyncJobResponse.of(ctx, row) for row in rows], count)

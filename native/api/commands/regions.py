@@ -43,8 +43,7 @@ class ListRegions(
         found = regions.list_regions(
             ctx.session, region_id=self.id, name=self.name, keyword=self.keyword
         )
-        offset, limit = self.paging(ctx)
-        page = found[offset:] if limit is None else found[offset : offset + limit]
+        page = self.page_of_items(ctx, found)
         return ListResult([RegionResponse.of(region) for region in page], len(found))
 
 

@@ -107,8 +107,7 @@ class ListRoles(
                 role_type=None if self.type is None else roles.parse_role_type(self.type),
                 keyword=self.keyword,
             )
-        offset, limit = self.paging(ctx)
-        page = found[offset:] if limit is None else found[offset : offset + limit]
+        page = self.page_of_items(ctx, found)
         return ListResult([RoleResponse.of(role) for role in page], len(found))
 
 

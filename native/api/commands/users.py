@@ -172,9 +172,7 @@ class ListUsers(ListOwnedCommand, api="listUsers", response=UserResponse, author
                     )
                 )
             )
-        count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        offset, limit = self.paging(ctx)
-        rows = ctx.session.scalars(query.order_by(User.id).offset(offset).limit(limit)).all()
+        rows, count = self.page_of_query(ctx, query, User.id)
         return ListResult([UserResponse.of(row, caller=ctx.caller) for row in rows], count)
 
 
