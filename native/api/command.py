@@ -210,12 +210,9 @@ class ListCommand(Command):
         return items[offset:] if limit is None else items[offset : offset + limit]
 
 
-class ListOwnedCommand(ListCommand):
-    """A list of account-owned resources, scoped as CloudStack's BaseListDomainResourcesCmd."""
+class ListInDomainCommand(ListCommand):
+    """A list scoped by domain: `domainid`, `isrecursive` and `listall`."""
 
-    account = string(
-        description="list resources by account. Must be used with the domainId parameter."
-    )
     domainid = uuid_of(Domain, description="list only resources belonging to the domain specified")
     isrecursive = boolean(
         description="defaults to false, but if true, lists all resources from the parent specified "
@@ -224,6 +221,14 @@ class ListOwnedCommand(ListCommand):
     listall = boolean(
         description="If set to false, list only resources belonging to the command's caller; if set "
         "to true - list resources that the caller is authorized to see. Default value is false"
+    )
+
+
+class ListOwnedCommand(ListInDomainCommand):
+    """A list of account-owned resources, scoped as CloudStack's BaseListDomainResourcesCmd."""
+
+    account = string(
+        description="list resources by account. Must be used with the domainId parameter."
     )
 
     def owner_clause(self, ctx: CommandContext) -> ColumnElement[bool]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from native.api.command import ADMINS, ALL_ROLES, Command, CommandContext, ListCommand
-from native.api.commands.users import UserResponse
+from native.api.command import ADMINS, ALL_ROLES, Command, CommandContext, ListInDomainCommand
+from native.api.commands.users import NewUserCommand, UserResponse
 from native.api.params import boolean, integer, map_of, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Account, Domain, Role
@@ -59,7 +59,7 @@ class AccountResponse(ResponseObject, object_name="account"):
 
 
 class CreateAccount(
-    Command,
+    NewUserCommand,
     api="createAccount",
     response=AccountResponse,
     authorized=ADMINS,
@@ -84,34 +84,15 @@ class CreateAccount(
     )
     domainid = uuid_of(Domain, description="Creates the user under the specified domain.")
     networkdomain = string(description="Network domain for the account's networks")
-    timezone = string(description="Specifies a timezone for this command.")
     accountid = string(
         description="Account UUID, required for adding account from external provisioning system",
         length=40,
     )
-    userid = string(
-        description="User UUID, required for adding account from external provisioning system",
-        length=40,
-    )
     accountdetails = map_of(description="details for the account used to store specific parameters")
-    username = string(description="Unique username.").required()
-    password = string(description="Clear text password.").required()
-    email = string(description="email").required()
-    firstname = string(description="firstname").required()
-    lastname = string(description="lastname").required()
 
     def execute(self, ctx: CommandContext) -> AccountResponse:
         domain = self.domainid or ctx.session.get(Domain, ctx.caller.domain_id)
         assert domain is not None
-        spec = users.NewUser(
-            username=self.username,
-            password=self.password,
-            first_name=self.firstname,
-            last_name=self.lastname,
-            email=self.email,
-            timezone=self.timezone,
-            uuid=self.userid,
-        )
         account = accounts.create_account(
             ctx.session,
             caller=ctx.caller,
@@ -123,12 +104,14 @@ class CreateAccount(
             network_domain=self.networkdomain,
             details=accounts.flatten_details(self.accountdetails),
             account_uuid=self.accountid,
-            user=spec,
+            user=self.new_user(),
         )
         return AccountResponse.of(ctx.session, account, caller=ctx.caller)
 
 
-class ListAccounts(ListCommand, api="listAccounts", response=AccountResponse, authorized=ALL_ROLES):
+class ListAccounts(
+    ListInDomainCommand, api="listAccounts", response=AccountResponse, authorized=ALL_ROLES
+):
     """Lists accounts and provides detailed account information for listed accounts
 
     A user sees only its own account. An admin sees the accounts of `domainid` (by
@@ -140,15 +123,6 @@ class ListAccounts(ListCommand, api="listAccounts", response=AccountResponse, au
     accounttype = integer(description="list accounts by account type.")
     state = string(
         description="list accounts by state. Valid states are enabled, disabled, and locked."
-    )
-    domainid = uuid_of(Domain, description="list only resources belonging to the domain specified")
-    isrecursive = boolean(
-        description="defaults to false, but if true, lists all resources from the parent specified by the "
-        "domainId till leaves."
-    )
-    listall = boolean(
-        description="If set to false, list only resources belonging to the command's caller; if set to true - "
-        "list resources that the caller is authorized to see. Default value is false"
     )
     iscleanuprequired = boolean(
         description="list accounts by cleanuprequired attribute (values are true or false)"

@@ -72,40 +72,22 @@ class UserKeysResponse(ResponseObject, object_name="userkeys"):
     secretkey = Field("the secret key of the registered user")
 
 
-class CreateUser(
-    Command,
-    api="createUser",
-    response=UserResponse,
-    authorized=ADMINS,
-    event="USER.CREATE",
-    entity_type="User",
-):
-    """Creates a user for an account that already exists"""
+class NewUserCommand(Command):
+    """The parameters of a new user, shared by createUser and createAccount."""
 
-    account = string(
-        description="Creates the user under the specified account. If no account is specified, the username "
-        "will be used as the account name."
-    ).required()
-    domainid = uuid_of(
-        Domain,
-        description="Creates the user under the specified domain. Has to be accompanied with the account parameter",
-    )
-    email = string(description="Email").required()
-    firstname = string(description="Firstname").required()
-    lastname = string(description="Lastname").required()
-    password = string(description="Clear text password").required()
-    timezone = string(description="Specifies a timezone for this command.")
     username = string(description="Unique username.").required()
+    password = string(description="Clear text password.").required()
+    email = string(description="email").required()
+    firstname = string(description="firstname").required()
+    lastname = string(description="lastname").required()
+    timezone = string(description="Specifies a timezone for this command.")
     userid = string(
         description="User UUID, required for adding account from external provisioning system",
         length=40,
     )
 
-    def execute(self, ctx: CommandContext) -> UserResponse:
-        account = accounts.find_account(
-            ctx.session, caller=ctx.caller, account=None, name=self.account, domain=self.domainid
-        )
-        spec = users.NewUser(
+    def new_user(self) -> users.NewUser:
+        return users.NewUser(
             username=self.username,
             password=self.password,
             first_name=self.firstname,
@@ -114,12 +96,35 @@ class CreateUser(
             timezone=self.timezone,
             uuid=self.userid,
         )
+
+
+class CreateUser(
+    NewUserCommand,
+    api="createUser",
+    response=UserResponse,
+    authorized=ADMINS,
+    event="USER.CREATE",
+    entity_type="User",
+):
+    """Creates a user for an account that already exists"""
+
+    account = string(description="Creates the user under the specified account.").required()
+    domainid = uuid_of(
+        Domain,
+        description="Creates the user under the specified domain. Has to be accompanied with the "
+        "account parameter",
+    )
+
+    def execute(self, ctx: CommandContext) -> UserResponse:
+        account = accounts.find_account(
+            ctx.session, caller=ctx.caller, account=None, name=self.account, domain=self.domainid
+        )
         user = users.create_user(
             ctx.session,
             caller=ctx.caller,
             settings=ctx.runtime.settings,
             account=account,
-            spec=spec,
+            spec=self.new_user(),
         )
         return UserResponse.of(user, caller=ctx.caller)
 
