@@ -78,6 +78,7 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
             job_workers=self._config.job_workers,
             start_jobs=True,
             node=self._node,
+            data_dir=self._config.data_dir,
         )
         return self._app
 

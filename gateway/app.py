@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
@@ -15,8 +17,11 @@ import native.api.commands  # noqa: F401  (registers every command)
 from gateway.native_api import NativeApiEndpoint
 from native.api.auth import Authenticator
 from native.api.dispatcher import Dispatcher
+from native.drivers.catalog import DriverCatalog
+from native.services.background import PERIODIC_TASKS
 from native.services.db import Database
 from native.services.jobs import JobRunner
+from native.services.periodic import PeriodicRunner
 from native.services.runtime import Runtime
 from native.services.secrets import SecretBox
 
@@ -31,6 +36,7 @@ class AltoApp:
     def __init__(self, *, runtime: Runtime, jobs: JobRunner | None) -> None:
         self.runtime = runtime
         self.jobs = jobs
+        self.periodic: PeriodicRunner | None = None
         self.dispatcher = Dispatcher(runtime=runtime)
         native_api = NativeApiEndpoint(
             dispatcher=self.dispatcher, authenticator=Authenticator(runtime=runtime)
@@ -57,6 +63,8 @@ class AltoApp:
 
     def close(self) -> None:
         """Stop the job workers and release database connections."""
+        if self.periodic is not None:
+            self.periodic.stop()
         if self.jobs is not None:
             self.jobs.stop()
         self.runtime.db.dispose()
@@ -70,11 +78,13 @@ def create_app(
     job_workers: int = 4,
     start_jobs: bool = True,
     node: str = "",
+    data_dir: Path | None = None,
 ) -> AltoApp:
     """Build the application on an already migrated and seeded database.
 
     With `start_jobs`, this process registers as a management server of `node` and starts
-    its job workers (call in each server process, after any fork); `close()` stops them.
+    its job workers and periodic tasks (call in each server process, after any fork);
+    `close()` stops them. Drivers keep their state under `data_dir`.
     """
     runtime = Runtime(
         db=Database(url=db_url),
@@ -82,6 +92,7 @@ def create_app(
         msid=str(uuid.uuid4()),
         node=node,
         region=region,
+        drivers=DriverCatalog(state_dir=(data_dir or Path(tempfile.mkdtemp())) / "drivers"),
     )
     app = AltoApp(runtime=runtime, jobs=None)
     if start_jobs:
@@ -89,4 +100,6 @@ def create_app(
         runtime.wake_jobs = runner.wake
         app.jobs = runner
         runner.start()
+        app.periodic = PeriodicRunner(runtime=runtime, tasks=PERIODIC_TASKS)
+        app.periodic.start()
     return app

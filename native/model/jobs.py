@@ -57,3 +57,17 @@ class ManagementServer(Base):
     started: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_heartbeat: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     state: Mapped[str] = mapped_column(String(16), default="Up")
+
+
+class TaskLease(Base):
+    """The next due time of a periodic background task, shared by every management server.
+
+    A server runs a round only after moving `next_run` forward compare-and-swap, so each
+    round runs on exactly one server.
+    """
+
+    __tablename__ = "task_lease"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_run: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    owner_msid: Mapped[str | None] = mapped_column(String(40), default=None)

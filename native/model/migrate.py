@@ -23,6 +23,6 @@ def upgrade(*, url: str) -> None:
     command.upgrade(alembic_config(url=url), "head")
 
 
-def revision(*, url: str, message: str) -> None:
+def revision(*, url: str, message: str, rev_id: str | None = None) -> None:
     """Autogenerate a new migration by comparing the models with the database at `url`."""
-    command.revision(alembic_config(url=url), message=message, autogenerate=True)
+    command.revision(alembic_config(url=url), message=message, autogenerate=True, rev_id=rev_id)

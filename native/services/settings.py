@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from native.model import SettingValue
 from native.services.errors import InvalidParameterValue
 
-SCOPES = ("global", "domain", "account")
+SCOPES = ("global", "zone", "cluster", "storagepool", "domain", "account")
 
 
 def _parse_boolean(text: str) -> bool:
@@ -117,14 +117,25 @@ class Settings:
         *,
         account_id: int | None = None,
         domain_id: int | None = None,
+        storagepool_id: int | None = None,
+        cluster_id: int | None = None,
+        zone_id: int | None = None,
     ) -> str:
-        """The effective raw value: account, then domain, then global, then the default."""
+        """The effective raw value at the most specific scope given that the setting allows
+        (account, domain, storage pool, cluster, zone), then global, then the default."""
         definition = self.definition(name)
-        lookups = []
-        if account_id is not None and "account" in definition.scopes:
-            lookups.append(("account", account_id))
-        if domain_id is not None and "domain" in definition.scopes:
-            lookups.append(("domain", domain_id))
+        candidates = (
+            ("account", account_id),
+            ("domain", domain_id),
+            ("storagepool", storagepool_id),
+            ("cluster", cluster_id),
+            ("zone", zone_id),
+        )
+        lookups = [
+            (scope, scope_id)
+            for scope, scope_id in candidates
+            if scope_id is not None and scope in definition.scopes
+        ]
         lookups.append(("global", 0))
         for scope, scope_id in lookups:
             value = self.stored(session, name, scope=scope, scope_id=scope_id)
@@ -247,9 +258,154 @@ CORE_SETTINGS: tuple[Setting, ...] = (
 )
 
 
+ORCHESTRATION_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        name="cpu.overprovisioning.factor",
+        category="Advanced",
+        type="Float",
+        default="1.0",
+        minimum=0.1,
+        scopes=("global", "cluster"),
+        description="Used for CPU overprovisioning calculation; available CPU will be "
+        "(actual CPU capacity)*(cpu overprovisioning factor)",
+    ),
+    Setting(
+        name="mem.overprovisioning.factor",
+        category="Advanced",
+        type="Float",
+        default="1.0",
+        minimum=0.1,
+        scopes=("global", "cluster"),
+        description="Used for memory overprovisioning calculation",
+    ),
+    Setting(
+        name="storage.overprovisioning.factor",
+        category="Storage",
+        type="Float",
+        default="2.0",
+        minimum=0.1,
+        scopes=("global", "storagepool"),
+        description="Used for storage overprovisioning calculation; available storage will be "
+        "(actual storage size)*(storage overprovisioning factor)",
+    ),
+    Setting(
+        name="vm.allocation.algorithm",
+        category="Advanced",
+        type="String",
+        default="random",
+        choices=(
+            "random",
+            "firstfit",
+            "userdispersing",
+            "userconcentratedpod_random",
+            "userconcentratedpod_firstfit",
+        ),
+        description="The deployment planner: 'random', 'firstfit', 'userdispersing', "
+        "'userconcentratedpod_random' or 'userconcentratedpod_firstfit'",
+    ),
+    Setting(
+        name="deployment.planner.filters",
+        category="Advanced",
+        type="String",
+        default="enabled,capacity,hosttags,storagetags,affinity,antiaffinity",
+        description="Comma-separated host filters the deployment planner applies, in order",
+    ),
+    Setting(
+        name="deployment.planner.weighers",
+        category="Advanced",
+        type="String",
+        default="freememory",
+        description="Comma-separated host weighers ranking the hosts that pass the filters",
+    ),
+    Setting(
+        name="enable.dynamic.scale.vm",
+        category="Advanced",
+        type="Boolean",
+        default="false",
+        scopes=("global", "zone"),
+        description="Enables/Disables dynamically scaling a vm",
+    ),
+    Setting(
+        name="ping.interval",
+        category="Advanced",
+        type="Integer",
+        default="60",
+        minimum=1,
+        description="Interval in seconds between the management server's pings of each host",
+    ),
+    Setting(
+        name="ping.timeout",
+        category="Advanced",
+        type="Float",
+        default="2.5",
+        minimum=1,
+        description="Multiplier of ping.interval after which an unanswering host is "
+        "investigated and, if it still does not answer, marked Down",
+    ),
+    Setting(
+        name="expunge.delay",
+        category="Advanced",
+        type="Integer",
+        default="86400",
+        minimum=0,
+        description="Seconds a destroyed VM is kept (and can be recovered) before it is expunged",
+    ),
+    Setting(
+        name="expunge.interval",
+        category="Advanced",
+        type="Integer",
+        default="60",
+        minimum=1,
+        description="Seconds between runs of the expunge thread",
+    ),
+    Setting(
+        name="snapshot.poll.interval",
+        category="Snapshots",
+        type="Integer",
+        default="60",
+        minimum=1,
+        description="Seconds between runs of the recurring-snapshot scheduler",
+    ),
+)
+
+LIMIT_DEFAULTS: tuple[tuple[str, str, str], ...] = (
+    ("user.vms", "20", "40"),
+    ("public.ips", "20", "40"),
+    ("volumes", "20", "40"),
+    ("snapshots", "20", "40"),
+    ("templates", "20", "40"),
+    ("projects", "10", "50"),
+    ("networks", "20", "40"),
+    ("vpcs", "20", "40"),
+    ("cpus", "40", "80"),
+    ("memory", "40960", "81920"),
+    ("primary.storage", "200", "400"),
+    ("secondary.storage", "400", "800"),
+)
+"""(setting suffix, account default, domain default) of `max.account.*` / `max.domain.*`.
+Memory is in MiB and storage in GiB, as CloudStack counts them."""
+
+
+def _limit_settings() -> tuple[Setting, ...]:
+    return tuple(
+        Setting(
+            name=f"max.{owner}.{suffix}",
+            category="Account Defaults" if owner == "account" else "Domain Defaults",
+            type="Long",
+            default=default,
+            minimum=-1,
+            scopes=("global",),
+            description=f"The default maximum {suffix.replace('.', ' ')} that can be used by "
+            f"a{'n' if owner == 'account' else ''} {owner} (-1 for unlimited)",
+        )
+        for suffix, account_default, domain_default in LIMIT_DEFAULTS
+        for owner, default in (("account", account_default), ("domain", domain_default))
+    )
+
+
 def core_settings() -> Settings:
     """A registry holding the settings the management server itself reads."""
     settings = Settings()
-    for setting in CORE_SETTINGS:
+    for setting in (*CORE_SETTINGS, *ORCHESTRATION_SETTINGS, *_limit_settings()):
         settings.define(setting)
     return settings

@@ -1,0 +1,59 @@
+"""The drivers of one management server: hypervisor drivers by type, storage drivers by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from native.drivers.hypervisor.base import DriverError, HypervisorDriver
+from native.drivers.hypervisor.simulator import SimulatorDriver
+from native.drivers.storage.base import StorageDriver, StorageError
+from native.drivers.storage.local import LocalStore
+from native.drivers.storage.nfs import NfsStore
+from native.drivers.storage.s3 import S3Store
+
+
+class DriverCatalog:
+    """Hypervisor drivers (one instance per type) and storage drivers (one per store URL).
+
+    `state_dir` is where drivers keep what must survive a restart (the simulator's hosts,
+    NFS mount points).
+    """
+
+    def __init__(self, *, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        simulator = SimulatorDriver(state_dir=state_dir / "simulator")
+        self._hypervisors: dict[str, HypervisorDriver] = {
+            simulator.hypervisor_type.lower(): simulator
+        }
+
+    @property
+    def hypervisor_types(self) -> list[str]:
+        return sorted(driver.hypervisor_type for driver in self._hypervisors.values())
+
+    def hypervisor(self, hypervisor_type: str) -> HypervisorDriver:
+        """The driver for a cluster's hypervisor type; DriverError if there is none."""
+        try:
+            return self._hypervisors[hypervisor_type.lower()]
+        except KeyError:
+            raise DriverError(
+                f"Unsupported hypervisor type {hypervisor_type}; supported: "
+                f"{', '.join(self.hypervisor_types)}",
+                retryable=False,
+            ) from None
+
+    def storage(self, url: str, *, details: Mapping[str, str] | None = None) -> StorageDriver:
+        """The driver for a store's URL (`file://`, `nfs://`, `s3://`); StorageError otherwise."""
+        parts = urlsplit(url)
+        if parts.scheme == "file":
+            return LocalStore(root=Path(parts.path))
+        if parts.scheme == "nfs":
+            return NfsStore(
+                server=parts.hostname or "",
+                export=parts.path,
+                mount_root=self.state_dir / "mnt",
+            )
+        if parts.scheme == "s3":
+            return S3Store.from_url(url, details=details or {})
+        raise StorageError(f"Unsupported storage URL scheme in {url}: use file://, nfs:// or s3://")

@@ -1,0 +1,1 @@
+"""Hypervisor drivers behind one abstract base (`base.HypervisorDriver`)."""

@@ -1,0 +1,161 @@
+"""The hypervisor driver interface every hypervisor (simulator, libvirt…) implements.
+
+The orchestrator never talks to a hypervisor any other way. Drivers are stateless towards
+the database: what they know about a host comes in a `HostAccess`, and what they report
+comes back as plain data. Every method may raise `DriverError`; the post-condition of a
+failed call is stated on each method.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+
+class DriverError(Exception):
+    """A hypervisor operation failed; `retryable` if trying again (elsewhere) may work."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class PowerState(enum.StrEnum):
+    """What the hypervisor reports about a domain (CloudStack's `PowerState`)."""
+
+    ON = "PowerOn"
+    OFF = "PowerOff"
+    UNKNOWN = "PowerUnknown"
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostAccess:
+    """How to reach one host: its URL and credentials, and the guid it reported."""
+
+    url: str
+    username: str | None = None
+    password: str | None = None
+    guid: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostInfo:
+    """What a host reports when it connects. `memory` is in bytes, `cpu_speed` in MHz."""
+
+    guid: str
+    name: str
+    cpu_sockets: int
+    cpu_number: int
+    cpu_speed: int
+    memory: int
+    hypervisor_version: str
+    private_ip: str | None = None
+    capabilities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiskSpec:
+    """One disk of a VM: the volume's path on primary storage, and its device number."""
+
+    volume_uuid: str
+    path: str
+    device_id: int
+    size: int
+    format: str = "QCOW2"
+    read_only: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class VmSpec:
+    """Everything a host needs to define and start a VM. `memory` is in MiB."""
+
+    name: str
+    uuid: str
+    cpu_number: int
+    cpu_speed: int
+    memory: int
+    disks: tuple[DiskSpec, ...] = ()
+    iso_path: str | None = None
+    user_data: str | None = None
+    boot_args: str | None = None
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class HypervisorDriver(abc.ABC):
+    """One hypervisor technology; an instance serves every host of that technology.
+
+    `hypervisor_type` is the name clusters declare (`Simulator`, `KVM`); `capabilities`
+    says what optional operations the driver supports (`live_migration`, `vm_snapshot`,
+    `memory_snapshot`, `scale`, `attach_volume`).
+    """
+
+    hypervisor_type: str
+    capabilities: ClassVar[dict[str, bool]]
+
+    @abc.abstractmethod
+    def connect(self, host: HostAccess) -> HostInfo:
+        """Reach the host and describe it. On failure nothing is remembered about it."""
+
+    @abc.abstractmethod
+    def disconnect(self, host: HostAccess) -> None:
+        """Forget the host (it is being removed). Its VMs must already be gone."""
+
+    @abc.abstractmethod
+    def ping(self, host: HostAccess) -> bool:
+        """Whether the host answers. Never raises for an unreachable host."""
+
+    @abc.abstractmethod
+    def start_vm(self, host: HostAccess, spec: VmSpec) -> None:
+        """Define and start the VM. On failure no domain of that name is left on the host."""
+
+    @abc.abstractmethod
+    def stop_vm(self, host: HostAccess, name: str, *, force: bool = False) -> None:
+        """Power the VM off and undefine it from the host. Stopping an absent VM succeeds."""
+
+    @abc.abstractmethod
+    def reboot_vm(self, host: HostAccess, name: str) -> None:
+        """Reboot a running VM in place."""
+
+    @abc.abstractmethod
+    def vm_states(self, host: HostAccess) -> dict[str, PowerState]:
+        """The power state of every VM the host runs, by name (the power-state sync)."""
+
+    @abc.abstractmethod
+    def migrate_vm(self, source: HostAccess, target: HostAccess, spec: VmSpec) -> None:
+        """Live-migrate a running VM. On failure it still runs on `source` only."""
+
+    @abc.abstractmethod
+    def scale_vm(self, host: HostAccess, name: str, *, cpu_number: int, memory: int) -> None:
+        """Change a running VM's vCPUs and memory (MiB). On failure its size is unchanged."""
+
+    @abc.abstractmethod
+    def attach_disk(self, host: HostAccess, name: str, disk: DiskSpec) -> None:
+        """Hot-plug a disk into a running VM."""
+
+    @abc.abstractmethod
+    def detach_disk(self, host: HostAccess, name: str, disk: DiskSpec) -> None:
+        """Hot-unplug a disk from a running VM."""
+
+    @abc.abstractmethod
+    def attach_iso(self, host: HostAccess, name: str, iso_path: str | None) -> None:
+        """Insert an ISO into the VM's CD-ROM (None ejects it)."""
+
+    @abc.abstractmethod
+    def create_vm_snapshot(
+        self, host: HostAccess, name: str, *, snapshot: str, memory: bool
+    ) -> str:
+        """Snapshot a VM (with memory if asked); returns the driver's reference to it."""
+
+    @abc.abstractmethod
+    def revert_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> PowerState:
+        """Return the VM to a snapshot; says whether it is left running or off."""
+
+    @abc.abstractmethod
+    def delete_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> None:
+        """Remove a VM snapshot. Deleting an absent snapshot succeeds."""
+
+    def configure(self, host: HostAccess, *, operation: str, value: str) -> None:
+        """Change test behaviour of a host (simulator only): see the simulator's docs."""
+        raise DriverError(f"{self.hypervisor_type} hosts cannot be configured", retryable=False)

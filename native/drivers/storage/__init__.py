@@ -1,0 +1,1 @@
+"""Storage drivers for primary storage and image stores, chosen by URL scheme."""

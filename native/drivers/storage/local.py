@@ -1,0 +1,134 @@
+"""A store in a local directory (`file:///path`): sparse files, copied with their holes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import BinaryIO, ClassVar
+
+from native.drivers.storage.base import Progress, StorageDriver, StorageError, StoreStats
+
+CHUNK = 1024 * 1024
+
+
+class LocalStore(StorageDriver):
+    """Objects are files below `root`; paths may not leave it."""
+
+    scheme = "file"
+    capabilities: ClassVar[dict[str, bool]] = {"snapshot": True, "resize": True, "sparse": True}
+
+    def __init__(self, *, root: Path) -> None:
+        self.root = root
+
+    def _file(self, path: str) -> Path:
+        target = (self.root / path.lstrip("/")).resolve()
+        if not target.is_relative_to(self.root.resolve()):
+            raise StorageError(f"Path {path} leaves the store {self.root}")
+        return target
+
+    def stats(self) -> StoreStats:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            usage = shutil.disk_usage(self.root)
+        except OSError as exc:
+            raise StorageError(f"Store {self.root} is not usable: {exc.strerror}") from None
+        return StoreStats(capacity=usage.total, used=usage.used)
+
+    def create(self, *, path: str, size: int) -> None:
+        target = self._file(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as handle:
+                handle.truncate(size)
+        except OSError as exc:
+            raise StorageError(f"Cannot create {path}: {exc.strerror}") from None
+
+    def write(
+        self,
+        *,
+        path: str,
+        source: BinaryIO,
+        size: int | None = None,
+        progress: Progress | None = None,
+    ) -> int:
+        target = self._file(path)
+        scratch = target.with_name(target.name + ".part")
+        done = 0
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(scratch, "wb") as handle:
+                while chunk := source.read(CHUNK):
+                    handle.write(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, size)
+            os.replace(scratch, target)
+        except OSError as exc:
+            scratch.unlink(missing_ok=True)
+            raise StorageError(f"Cannot write {path}: {exc.strerror}") from None
+        except BaseException:
+            scratch.unlink(missing_ok=True)
+            raise
+        return done
+
+    def read(self, *, path: str) -> BinaryIO:
+        try:
+            return open(self._file(path), "rb")
+        except OSError as exc:
+            raise StorageError(f"Cannot read {path}: {exc.strerror}") from None
+
+    def copy(self, *, source: str, target: str) -> int:
+        origin, destination = self._file(source), self._file(target)
+        scratch = destination.with_name(destination.name + ".part")
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            _sparse_copy(origin, scratch)
+            os.replace(scratch, destination)
+        except OSError as exc:
+            scratch.unlink(missing_ok=True)
+            raise StorageError(f"Cannot copy {source} to {target}: {exc.strerror}") from None
+        return destination.stat().st_size
+
+    def resize(self, *, path: str, size: int) -> None:
+        try:
+            os.truncate(self._file(path), size)
+        except OSError as exc:
+            raise StorageError(f"Cannot resize {path}: {exc.strerror}") from None
+
+    def delete(self, *, path: str) -> None:
+        try:
+            self._file(path).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Cannot delete {path}: {exc.strerror}") from None
+
+    def exists(self, *, path: str) -> bool:
+        return self._file(path).is_file()
+
+    def size(self, *, path: str) -> int:
+        try:
+            return self._file(path).stat().st_size
+        except OSError as exc:
+            raise StorageError(f"Cannot stat {path}: {exc.strerror}") from None
+
+
+def _sparse_copy(origin: Path, destination: Path) -> None:
+    """Copy data extents only, so a sparse file stays sparse."""
+    with open(origin, "rb") as source, open(destination, "wb") as target:
+        size = os.fstat(source.fileno()).st_size
+        offset = 0
+        while offset < size:
+            try:
+                data = os.lseek(source.fileno(), offset, os.SEEK_DATA)
+            except OSError:
+                break
+            hole = os.lseek(source.fileno(), data, os.SEEK_HOLE)
+            source.seek(data)
+            target.seek(data)
+            remaining = hole - data
+            while remaining:
+                chunk = source.read(min(CHUNK, remaining))
+                target.write(chunk)
+                remaining -= len(chunk)
+            offset = hole
+        target.truncate(size)
