@@ -1,0 +1,74 @@
+"""Reaching the stores of a zone: primary storage pools and image stores, through drivers."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from native.drivers.storage.base import StorageDriver
+from native.model import ImageStore, StoragePool
+from native.services.runtime import Runtime
+
+SECRET_DETAILS = frozenset({"secretkey"})
+
+
+def pool_driver(runtime: Runtime, pool: StoragePool) -> StorageDriver:
+    """The driver of a primary storage pool."""
+    return runtime.drivers.storage(pool.url)
+
+
+def store_details(runtime: Runtime, store: ImageStore) -> dict[str, str]:
+    """An image store's details with its secrets decrypted."""
+    details: dict[str, str] = json.loads(store.details or "{}")
+    return {
+        key: runtime.secrets.open(value) if key in SECRET_DETAILS else value
+        for key, value in details.items()
+    }
+
+
+def image_store_driver(runtime: Runtime, store: ImageStore) -> StorageDriver:
+    """The driver of an image store (secondary storage)."""
+    return runtime.drivers.storage(store.url, details=store_details(runtime, store))
+
+
+def zone_image_stores(session: Session, *, zone_id: int) -> list[ImageStore]:
+    """The writable image stores serving a zone: its own, then region-wide ones, oldest first."""
+    return list(
+        session.scalars(
+            select(ImageStore)
+            .where(
+                ImageStore.removed.is_(None),
+                ImageStore.readonly.is_(False),
+                or_(ImageStore.zone_id == zone_id, ImageStore.zone_id.is_(None)),
+            )
+            .order_by(ImageStore.zone_id.is_(None), ImageStore.id)
+        )
+    )
+
+
+def tag_set(tags: str | None) -> frozenset[str]:
+    """A comma-separated tag column as a set of trimmed, non-empty tags."""
+    return frozenset(tag.strip() for tag in (tags or "").split(",") if tag.strip())
+
+
+def candidate_pools(
+    session: Session, *, zone_id: int, cluster_id: int | None, tags: frozenset[str]
+) -> list[StoragePool]:
+    """Up pools of the zone usable from the cluster (zone-wide, or that cluster's) that carry
+    every tag asked for, in id order. With no cluster, zone-wide pools only."""
+    scope: ColumnElement[bool] = StoragePool.cluster_id.is_(None)
+    if cluster_id is not None:
+        scope = or_(scope, StoragePool.cluster_id == cluster_id)
+    pools = session.scalars(
+        select(StoragePool)
+        .where(
+            StoragePool.removed.is_(None),
+            StoragePool.zone_id == zone_id,
+            StoragePool.status == "Up",
+            scope,
+        )
+        .order_by(StoragePool.id)
+    )
+    return [pool for pool in pools if tags <= tag_set(pool.tags)]
