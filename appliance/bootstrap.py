@@ -48,6 +48,7 @@ class Prepared:
     credentials: Credentials | None
     created_admin: bool
     admin_password: str | None = field(default=None, repr=False)
+    demo_zone: str | None = None
 
 
 def endpoint_for(config: Config) -> str:
@@ -203,6 +204,7 @@ def prepare(config: Config) -> Prepared:
                 _write_private(path, json.dumps(body, indent=2) + "\n", replace=True)
     finally:
         db.dispose()
+    demo_zone = _demo_zone(config, key=key, node=node) if config.demo_zone else None
     return Prepared(
         data_dir=config.data_dir,
         db_url=config.db_url,
@@ -213,7 +215,34 @@ def prepare(config: Config) -> Prepared:
         credentials=read_credentials(path),
         created_admin=created is not None,
         admin_password=created.password if created is not None else None,
+        demo_zone=demo_zone,
     )
+
+
+def _demo_zone(config: Config, *, key: str, node: str) -> str | None:
+    """Build the demo zone if the database never had a zone; a line for the banner, or None."""
+    from appliance.demo_zone import DemoZoneError, build_demo_zone, needs_demo_zone
+    from native.drivers.catalog import DriverCatalog
+    from native.services.db import Database
+    from native.services.runtime import Runtime
+    from native.services.secrets import SecretBox
+
+    runtime = Runtime(
+        db=Database(url=config.db_url),
+        secrets=SecretBox(key=key),
+        msid=f"bootstrap-{node}",
+        node=node,
+        region=config.region,
+        drivers=DriverCatalog(state_dir=config.data_dir / "drivers"),
+    )
+    try:
+        if not needs_demo_zone(runtime):
+            return None
+        return f"built (zone id {build_demo_zone(runtime, data_dir=config.data_dir)})"
+    except DemoZoneError as exc:
+        return f"not built: {exc}"
+    finally:
+        runtime.db.dispose()
 
 
 def banner(prepared: Prepared) -> str:
@@ -233,6 +262,8 @@ def banner(prepared: Prepared) -> str:
         )
     if prepared.admin_password is not None:
         lines.append(f"  admin password (shown only now): {prepared.admin_password}")
+    if prepared.demo_zone is not None:
+        lines.append(f"  demo zone:   {prepared.demo_zone}")
     lines.append(f"  data dir:    {prepared.data_dir}")
     if not prepared.db_url.startswith("sqlite"):
         from sqlalchemy.engine import make_url

@@ -23,6 +23,7 @@ _HELP = {
     "region": "name of this region (default us-east-1)",
     "job_workers": "async job threads per server process (default 4)",
     "log_level": f"one of {', '.join(LOG_LEVELS)} (default info)",
+    "demo_zone": "true or false: on first start, build a small simulator zone (default true)",
 }
 _DB_ONLY = ("data_dir", "db_url", "log_level")
 

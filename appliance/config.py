@@ -40,6 +40,7 @@ class Config:
     region: str = "us-east-1"
     job_workers: int = 4
     log_level: str = "info"
+    demo_zone: bool = True
     encryption_key: str | None = field(default=None, repr=False)
     config_file: Path | None = None
 
@@ -120,6 +121,14 @@ def _db_url(value: object, where: str) -> str:
     return text
 
 
+def _boolean(value: object, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
+        return value.strip().lower() in ("true", "1", "yes")
+    raise ConfigError(f"{where}: expected true or false, got {value!r}")
+
+
 def _optional_text(value: object, where: str) -> str | None:
     return _text(value, where)
 
@@ -132,6 +141,7 @@ _VALIDATORS: dict[str, Validator] = {
     "region": _text,
     "job_workers": _positive_int,
     "log_level": _log_level,
+    "demo_zone": _boolean,
     "encryption_key": _text,
 }
 #: Settings that may be given on the command line (the key is only read from env or file).
@@ -207,6 +217,7 @@ def load_config(
         region=pick("region", _text, _DEFAULT.region),
         job_workers=pick("job_workers", _positive_int, _DEFAULT.job_workers),
         log_level=pick("log_level", _log_level, _DEFAULT.log_level),
+        demo_zone=pick("demo_zone", _boolean, _DEFAULT.demo_zone),
         encryption_key=pick("encryption_key", _optional_text, None),
         config_file=file,
     )

@@ -2,7 +2,8 @@
 
 The server gets a free port on 127.0.0.1, its own data directory and its own database
 (see `databases.fresh_database`), one worker, and an empty configuration file, so
-nothing from the developer's environment or /etc/alto leaks in. Its stdout and stderr
+nothing from the developer's environment or /etc/alto leaks in; the demo zone is off unless
+the test asks for it (`env={"ALTO_DEMO_ZONE": "true"}`). Its stdout and stderr
 go to `server.stdout.log` and `server.stderr.log` in the data directory.
 """
 
@@ -111,6 +112,7 @@ class AltoServer:
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.config_file.touch()
         env = {k: v for k, v in os.environ.items() if not k.startswith("ALTO_")}
+        env["ALTO_DEMO_ZONE"] = "false"
         env.update(self.env)
         with self.stdout_log.open("ab") as out, self.stderr_log.open("ab") as err:
             self.process = subprocess.Popen(
