@@ -79,7 +79,18 @@ class LocalStore(StorageDriver):
             raise StorageError(f"Cannot read {path}: {exc.strerror}") from None
 
     def copy(self, *, source: str, target: str) -> int:
-        origin, destination = self._file(source), self._file(target)
+        return self._copy_file(self._file(source), self._file(target), source, target)
+
+    def copy_to(self, *, source: str, target: StorageDriver, target_path: str) -> int:
+        """Between local directories, copy data extents only (holes stay holes)."""
+        if isinstance(target, LocalStore):
+            return self._copy_file(
+                self._file(source), target._file(target_path), source, target_path
+            )
+        return super().copy_to(source=source, target=target, target_path=target_path)
+
+    @staticmethod
+    def _copy_file(origin: Path, destination: Path, source: str, target: str) -> int:
         scratch = destination.with_name(destination.name + ".part")
         try:
             destination.parent.mkdir(parents=True, exist_ok=True)

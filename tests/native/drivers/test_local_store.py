@@ -24,6 +24,13 @@ def test_create_is_sparse_and_copy_keeps_it_sparse(tmp_path: Path) -> None:
         store.create(path="volumes/a", size=1)
 
 
+def test_copy_between_local_stores_keeps_holes(tmp_path: Path) -> None:
+    images, pool = LocalStore(root=tmp_path / "images"), LocalStore(root=tmp_path / "pool")
+    images.create(path="t/big.raw", size=10 << 30)
+    assert images.copy_to(source="t/big.raw", target=pool, target_path="volumes/v") == 10 << 30
+    assert os.stat(tmp_path / "pool" / "volumes" / "v").st_blocks * 512 < 1 << 20
+
+
 def test_write_reports_progress_and_copies_between_stores(tmp_path: Path) -> None:
     images, pool = LocalStore(root=tmp_path / "images"), LocalStore(root=tmp_path / "pool")
     seen: list[tuple[int, int | None]] = []
