@@ -146,7 +146,11 @@ class HypervisorDriver(abc.ABC):
     def create_vm_snapshot(
         self, host: HostAccess, name: str, *, snapshot: str, memory: bool
     ) -> str:
-        """Snapshot a VM (with memory if asked); returns the driver's reference to it."""
+        """Snapshot a VM (with memory if asked); returns the driver's reference to it.
+
+        A stopped VM can be snapshotted on disk only, on the host it last ran on; its
+        snapshots stay available when it starts again.
+        """
 
     @abc.abstractmethod
     def revert_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> PowerState:

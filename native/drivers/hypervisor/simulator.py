@@ -192,7 +192,7 @@ class SimulatorDriver(HypervisorDriver):
                 "memory": spec.memory,
                 "disks": {disk.volume_uuid: disk.device_id for disk in spec.disks},
                 "iso": spec.iso_path,
-                "snapshots": state["vms"].get(spec.name, {}).get("snapshots", {}),
+                "snapshots": state.setdefault("stopped_snapshots", {}).pop(spec.name, {}),
             }
 
     def stop_vm(self, host: HostAccess, name: str, *, force: bool = False) -> None:
@@ -251,14 +251,18 @@ class SimulatorDriver(HypervisorDriver):
     ) -> str:
         with self._locked(host) as state:
             self._behave(state, "create_vm_snapshot")
-            vm = self._vm(state, name)
+            vm = state["vms"].get(name)
+            if vm is None and memory:
+                raise DriverError(
+                    f"VM {name} is not running: no memory to snapshot", retryable=False
+                )
             reference = f"{name}/{snapshot}"
-            vm["snapshots"][reference] = {
-                "memory": memory,
-                "power": vm["power"],
-                "cpu": vm["cpu"],
-                "memory_mib": vm["memory"],
-            }
+            snapshots = (
+                vm["snapshots"]
+                if vm is not None
+                else state.setdefault("stopped_snapshots", {}).setdefault(name, {})
+            )
+            snapshots[reference] = {"memory": memory, "running": vm is not None}
             return reference
 
     def revert_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> PowerState:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -65,10 +66,10 @@ class LocalStore(StorageDriver):
                         progress(done, size)
             os.replace(scratch, target)
         except OSError as exc:
-            scratch.unlink(missing_ok=True)
+            _discard(scratch)
             raise StorageError(f"Cannot write {path}: {exc.strerror}") from None
         except BaseException:
-            scratch.unlink(missing_ok=True)
+            _discard(scratch)
             raise
         return done
 
@@ -97,7 +98,7 @@ class LocalStore(StorageDriver):
             _sparse_copy(origin, scratch)
             os.replace(scratch, destination)
         except OSError as exc:
-            scratch.unlink(missing_ok=True)
+            _discard(scratch)
             raise StorageError(f"Cannot copy {source} to {target}: {exc.strerror}") from None
         return destination.stat().st_size
 
@@ -121,6 +122,12 @@ class LocalStore(StorageDriver):
             return self._file(path).stat().st_size
         except OSError as exc:
             raise StorageError(f"Cannot stat {path}: {exc.strerror}") from None
+
+
+def _discard(path: Path) -> None:
+    """Remove a scratch file if it exists (its directory may not)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def _sparse_copy(origin: Path, destination: Path) -> None:

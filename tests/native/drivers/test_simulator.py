@@ -138,6 +138,20 @@ def test_disks_and_snapshots(driver: SimulatorDriver) -> None:
         driver.revert_vm_snapshot(host, "i-2-1-VM", reference=disk_only)
 
 
+def test_snapshots_of_a_stopped_vm_outlive_a_stop_and_start(driver: SimulatorDriver) -> None:
+    host = HostAccess(url="simulator://h1")
+    driver.connect(host)
+    driver.start_vm(host, _spec())
+    running = driver.create_vm_snapshot(host, "i-2-1-VM", snapshot="s1", memory=False)
+    driver.stop_vm(host, "i-2-1-VM")
+    with pytest.raises(DriverError):
+        driver.create_vm_snapshot(host, "i-2-1-VM", snapshot="s2", memory=True)
+    stopped = driver.create_vm_snapshot(host, "i-2-1-VM", snapshot="s2", memory=False)
+    driver.start_vm(host, _spec())
+    assert driver.revert_vm_snapshot(host, "i-2-1-VM", reference=running) == PowerState.OFF
+    assert driver.revert_vm_snapshot(host, "i-2-1-VM", reference=stopped) == PowerState.OFF
+
+
 def test_disconnect_refuses_a_host_with_vms(driver: SimulatorDriver, tmp_path: Path) -> None:
     host = HostAccess(url="simulator://h1")
     driver.connect(host)
