@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+import native.api.commands  # noqa: F401  (registers every command)
 from native.api.dispatcher import Dispatcher
 from native.api.responses import Tree
 from native.model import User, Zone

@@ -18,6 +18,7 @@ from native.model.templates import (
     TemplatePermission,
     TemplateStore,
 )
+from native.model.userdata import UserData
 
 __all__ = [
     "Account",
@@ -54,6 +55,7 @@ __all__ = [
     "TemplatePermission",
     "TemplateStore",
     "User",
+    "UserData",
     "VirtualMachine",
     "VmSnapshot",
     "Volume",

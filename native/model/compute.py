@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from native.model.base import Base, Identified, Lifetime
+from native.model.base import Base, Identified, Lifetime, UTCDateTime, utcnow
 
 
 class VirtualMachine(Identified, Lifetime, Base):
@@ -14,7 +16,8 @@ class VirtualMachine(Identified, Lifetime, Base):
     `state` moves only along the lifecycle transition table, saved compare-and-swap with
     `update_count`. `cpu_number`, `cpu_speed` (MHz) and `memory` (MiB) are the effective
     size (a custom offering's chosen values). `host_id` is where it runs or is placed;
-    `last_host_id` where it last ran.
+    `last_host_id` where it last ran. `last_updated` is when its state last changed (a
+    Destroyed VM is expunged `expunge.delay` seconds after).
     """
 
     __tablename__ = "vm_instance"
@@ -50,6 +53,7 @@ class VirtualMachine(Identified, Lifetime, Base):
     display_vm: Mapped[bool] = mapped_column(Boolean, default=True)
     details: Mapped[str | None] = mapped_column(Text, default=None)
     power_state: Mapped[str] = mapped_column(String(16), default="PowerUnknown")
+    last_updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AffinityGroup(Identified, Lifetime, Base):

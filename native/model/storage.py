@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from native.model.base import Base, Identified, Lifetime, UTCDateTime
@@ -12,10 +21,15 @@ from native.model.base import Base, Identified, Lifetime, UTCDateTime
 
 class Volume(Identified, Lifetime, Base):
     """A ROOT or DATADISK volume. `pool_id` and `path` are set once it exists on primary
-    storage (state Ready); an Allocated volume has neither. `size` is in bytes."""
+    storage (state Ready); an Allocated volume has neither. `size` is in bytes. A device
+    number is used by one volume of a VM at most (`vm_id`, `device_id` unique), which makes
+    concurrent attaches race-free."""
 
     __tablename__ = "volume"
-    __table_args__ = (Index("ix_volume_account_id_state", "account_id", "state"),)
+    __table_args__ = (
+        Index("ix_volume_account_id_state", "account_id", "state"),
+        UniqueConstraint("vm_id", "device_id"),
+    )
 
     name: Mapped[str] = mapped_column(String(255), index=True)
     volume_type: Mapped[str] = mapped_column(String(16))

@@ -68,7 +68,8 @@ class TemplateStore(Identified, Base):
     """A template's copy on one image store of one zone, with its download progress.
 
     `download_state` is CloudStack's NOT_DOWNLOADED, DOWNLOAD_IN_PROGRESS, DOWNLOADED,
-    DOWNLOAD_ERROR or ABANDONED; `status` the human text (`45% Downloaded`).
+    DOWNLOAD_ERROR or ABANDONED; `status` the human text (`45% Downloaded`). `owner_msid` is
+    the management server whose worker is filling the copy (set while DOWNLOAD_IN_PROGRESS).
     """
 
     __tablename__ = "template_store"
@@ -77,13 +78,14 @@ class TemplateStore(Identified, Base):
     template_id: Mapped[int] = mapped_column(ForeignKey("template.id"), index=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("image_store.id"), index=True)
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id"), default=None, index=True)
-    download_state: Mapped[str] = mapped_column(String(32), default="NOT_DOWNLOADED")
+    download_state: Mapped[str] = mapped_column(String(32), default="NOT_DOWNLOADED", index=True)
     download_percent: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str | None] = mapped_column(String(1024), default=None)
     install_path: Mapped[str | None] = mapped_column(String(1024), default=None)
     size: Mapped[int | None] = mapped_column(BigInteger, default=None)
     physical_size: Mapped[int | None] = mapped_column(BigInteger, default=None)
     state: Mapped[str] = mapped_column(String(16), default="Allocated")
+    owner_msid: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class TemplatePermission(Base):

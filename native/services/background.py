@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from native.services.expunge import EXPUNGE_TASK
+from native.services.host_health import PING_TASK
 from native.services.periodic import PeriodicTask
+from native.services.snapshot_policies import SNAPSHOT_SCHEDULER
+from native.services.templates.download import DOWNLOAD_TASK
 
-PERIODIC_TASKS: tuple[PeriodicTask, ...] = ()
+PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
+    PING_TASK,
+    EXPUNGE_TASK,
+    DOWNLOAD_TASK,
+    SNAPSHOT_SCHEDULER,
+)

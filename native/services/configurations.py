@@ -1,7 +1,8 @@
 """Configuration settings as administrators see them: effective values per scope, set and reset.
 
-A setting may be overridden at the scopes its definition lists (`global`, `domain`,
-`account`); reading at a scope falls back account → domain → global → default.
+A setting may be overridden at the scopes its definition lists (`global`, `zone`, `cluster`,
+`storagepool`, `domain`, `account`); reading at a scope falls back to the next wider one
+(account → domain; storage pool, cluster or zone → global), then to the default.
 """
 
 from __future__ import annotations
@@ -11,28 +12,58 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from native.model import Account, Domain, SettingValue
+from native.model import Account, Cluster, Domain, SettingValue, StoragePool, Zone
 from native.services.errors import InvalidParameterValue
 from native.services.settings import SCOPES, Setting, Settings
 
 
 @dataclass(frozen=True, kw_only=True)
 class Scope:
-    """Where a value is read or written: `global` (id 0), a domain or an account."""
+    """Where a value is read or written: `global` (id 0), a zone, a cluster, a storage pool,
+    a domain or an account."""
 
     name: str
     scope_id: int = 0
     account_id: int | None = None
     domain_id: int | None = None
+    zone_id: int | None = None
+    cluster_id: int | None = None
+    storagepool_id: int | None = None
 
     @classmethod
-    def of(cls, *, account: Account | None, domain: Domain | None) -> Scope:
-        """The scope named by the optional accountid/domainid parameters (at most one)."""
-        if account is not None and domain is not None:
+    def of(
+        cls,
+        *,
+        account: Account | None,
+        domain: Domain | None,
+        zone: Zone | None = None,
+        cluster: Cluster | None = None,
+        storagepool: StoragePool | None = None,
+    ) -> Scope:
+        """The scope named by the optional accountid/domainid/zoneid/clusterid/storageid
+        parameters (at most one of them)."""
+        given = [
+            name
+            for name, value in (
+                ("accountid", account),
+                ("domainid", domain),
+                ("zoneid", zone),
+                ("clusterid", cluster),
+                ("storageid", storagepool),
+            )
+            if value is not None
+        ]
+        if len(given) > 1:
             raise InvalidParameterValue(
-                "Invalid parameters accountid and domainid: give at most one of them, the scope "
+                f"Invalid parameters {' and '.join(given)}: give at most one of them, the scope "
                 "to read or set the configuration at"
             )
+        if zone is not None:
+            return cls(name="zone", scope_id=zone.id, zone_id=zone.id)
+        if cluster is not None:
+            return cls(name="cluster", scope_id=cluster.id, cluster_id=cluster.id)
+        if storagepool is not None:
+            return cls(name="storagepool", scope_id=storagepool.id, storagepool_id=storagepool.id)
         if account is not None:
             return cls(
                 name="account",
@@ -82,7 +113,13 @@ def listed(
 def effective(settings: Settings, session: Session, *, definition: Setting, scope: Scope) -> str:
     """The raw value in force at the scope."""
     return settings.raw(
-        session, definition.name, account_id=scope.account_id, domain_id=scope.domain_id
+        session,
+        definition.name,
+        account_id=scope.account_id,
+        domain_id=scope.domain_id,
+        zone_id=scope.zone_id,
+        cluster_id=scope.cluster_id,
+        storagepool_id=scope.storagepool_id,
     )
 
 

@@ -3,21 +3,20 @@
 Counts are kept per account and per domain (a domain's count covers its subtree) and
 changed in the caller's transaction, so a failed operation that rolls back also gives its
 resources back. An increment is a conditional update against the limit, so concurrent
-consumers can never overshoot it.
+consumers can never overshoot it. `resource_counts` recounts them from the resources.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from native.model import Account, Domain, ResourceCount, ResourceLimit
-from native.services.caller import AccountType
-from native.services.errors import ResourceLimitExceeded
+from native.services.caller import AccountType, Caller
+from native.services.errors import InvalidParameterValue, PermissionDenied, ResourceLimitExceeded
 from native.services.settings import Settings
 
 GIB = 1024**3
@@ -66,12 +65,6 @@ class ResourceType(enum.Enum):
             if text.strip() in (str(member.number), member.label):
                 return member
         raise ValueError(text)
-
-
-Counter = Callable[[Session, int], int]
-COUNTERS: dict[ResourceType, Counter] = {}
-"""How to recount a type for an account id from the resources themselves (by the areas
-that own them); types without a counter keep their stored count on recount."""
 
 
 def explicit_limit(
@@ -127,9 +120,10 @@ def stored_count(
     )
 
 
-def _ensure_count_row(
+def ensure_count_row(
     session: Session, *, owner_type: str, owner_id: int, resource: ResourceType
 ) -> None:
+    """Create the owner's count row of this type (at 0) unless it exists; race-safe."""
     exists = session.scalar(
         select(ResourceCount.id).where(
             ResourceCount.owner_type == owner_type,
@@ -159,7 +153,7 @@ def _add(
     amount: int,
     limit: int,
 ) -> bool:
-    _ensure_count_row(session, owner_type=owner_type, owner_id=owner_id, resource=resource)
+    ensure_count_row(session, owner_type=owner_type, owner_id=owner_id, resource=resource)
     statement = update(ResourceCount).where(
         ResourceCount.owner_type == owner_type,
         ResourceCount.owner_id == owner_id,
@@ -175,7 +169,8 @@ def _add(
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def _ancestors(session: Session, domain: Domain) -> list[Domain]:
+def ancestors(session: Session, domain: Domain) -> list[Domain]:
+    """The domain and every domain above it, nearest first."""
     chain = [domain]
     while chain[-1].parent_id is not None:
         parent = session.get(Domain, chain[-1].parent_id)
@@ -207,7 +202,7 @@ def consume(
             f"Maximum number of resources of type '{resource.label}' for account "
             f"name={account.name} in domain id={account.domain.uuid} has been exceeded."
         )
-    for domain in _ancestors(session, account.domain):
+    for domain in ancestors(session, account.domain):
         limit = domain_limit(session, settings, domain=domain, resource=resource)
         if not _add(
             session,
@@ -223,24 +218,122 @@ def consume(
             )
 
 
-def release(session: Session, *, account: Account, resource: ResourceType, amount: int) -> None:
-    """Give back what `consume` counted (for the account and every domain above it)."""
-    if amount == 0:
-        return
-    _add(
-        session,
-        owner_type=ACCOUNT,
-        owner_id=account.id,
-        resource=resource,
-        amount=-amount,
-        limit=-1,
-    )
-    for domain in _ancestors(session, account.domain):
+def adjust(
+    session: Session, *, owner_type: str, owner_id: int, resource: ResourceType, amount: int
+) -> None:
+    """Move one owner's count by `amount` (either sign), whatever its limit."""
+    if amount != 0:
         _add(
             session,
-            owner_type=DOMAIN,
-            owner_id=domain.id,
+            owner_type=owner_type,
+            owner_id=owner_id,
             resource=resource,
-            amount=-amount,
+            amount=amount,
             limit=-1,
         )
+
+
+def release(session: Session, *, account: Account, resource: ResourceType, amount: int) -> None:
+    """Give back what `consume` counted (for the account and every domain above it)."""
+    adjust(session, owner_type=ACCOUNT, owner_id=account.id, resource=resource, amount=-amount)
+    for domain in ancestors(session, account.domain):
+        adjust(session, owner_type=DOMAIN, owner_id=domain.id, resource=resource, amount=-amount)
+
+
+def resource_type(*, number: int | None, name: str | None) -> ResourceType | None:
+    """The type named by `resourcetypename`, else by the `resourcetype` number; 431 if
+    unknown; None when neither is given."""
+    text = name if name is not None else None if number is None else str(number)
+    if text is None:
+        return None
+    try:
+        return ResourceType.parse(text)
+    except ValueError:
+        raise InvalidParameterValue("Please specify valid resource type") from None
+
+
+def _check_max(maximum: int) -> None:
+    if maximum < -1:
+        raise InvalidParameterValue(
+            "Please specify either '-1' for an infinite limit, or a limit that is at least '0'."
+        )
+
+
+def _save_limit(
+    session: Session, *, owner_type: str, owner_id: int, resource: ResourceType, maximum: int
+) -> None:
+    statement = update(ResourceLimit).where(
+        ResourceLimit.owner_type == owner_type,
+        ResourceLimit.owner_id == owner_id,
+        ResourceLimit.resource_type == resource.label,
+    )
+    values = statement.values(max=maximum).execution_options(synchronize_session=False)
+    if session.execute(values).rowcount == 1:  # type: ignore[attr-defined]
+        return
+    try:
+        with session.begin_nested():
+            session.add(
+                ResourceLimit(
+                    owner_type=owner_type,
+                    owner_id=owner_id,
+                    resource_type=resource.label,
+                    max=maximum,
+                )
+            )
+    except IntegrityError:
+        session.execute(values)
+
+
+def set_account_limit(
+    session: Session, *, caller: Caller, account: Account, resource: ResourceType, maximum: int
+) -> None:
+    """Set an account's explicit limit (`maximum` -1 for unlimited; storage in GiB).
+
+    431 for a bad maximum or a limit on a root admin account; 531 for a domain admin
+    setting its own account's limit. The caller must already be allowed to see `account`.
+    """
+    _check_max(maximum)
+    if account.account_type == AccountType.ADMIN and maximum != -1:
+        raise InvalidParameterValue("Only -1 limit is supported for Root Admin accounts")
+    if caller.is_domain_admin and caller.account_id == account.id:
+        raise PermissionDenied(
+            f"Unable to update resource limit for their own account {account.uuid}, "
+            "permission denied"
+        )
+    _save_limit(
+        session, owner_type=ACCOUNT, owner_id=account.id, resource=resource, maximum=maximum
+    )
+
+
+def set_domain_limit(
+    session: Session,
+    settings: Settings,
+    *,
+    caller: Caller,
+    domain: Domain,
+    resource: ResourceType,
+    maximum: int,
+) -> None:
+    """Set a domain's explicit limit, at most its parent's (431 otherwise).
+
+    Nobody sets ROOT's limits, nor a domain admin those of its own domain (531).
+    """
+    _check_max(maximum)
+    if domain.parent_id is None:
+        raise PermissionDenied(
+            f"Cannot update resource limit for ROOT domain {domain.uuid}, permission denied"
+        )
+    if caller.is_domain_admin and caller.domain_id == domain.id:
+        raise PermissionDenied(
+            f"Unable to update resource limit for domain {domain.uuid}, permission denied"
+        )
+    parent = session.get(Domain, domain.parent_id)
+    assert parent is not None
+    parent_max = domain_limit(session, settings, domain=parent, resource=resource)
+    if parent_max >= 0 and maximum > parent_max:
+        raise InvalidParameterValue(
+            f"Domain {domain.name}(id: {parent.uuid}) has maximum allowed resource limit "
+            f"{parent_max} for {resource.label}, please specify a value less than or equal "
+            f"to {parent_max}"
+        )
+    _save_limit(session, owner_type=DOMAIN, owner_id=domain.id, resource=resource, maximum=maximum)

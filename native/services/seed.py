@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from native.model import Account, Domain, Region, Role, RolePermission, User
 from native.services.caller import AccountType, RoleType
+from native.services.os_types import ensure_os_types
 from native.services.rbac import ALLOW, DENY
 from native.services.secrets import SecretBox, hash_password, new_api_key
 
@@ -89,6 +90,7 @@ def ensure_defaults(session: Session, *, secrets: SecretBox) -> AdminCredentials
     _ensure_roles(session)
     root = _ensure_root_domain(session)
     _ensure_region(session)
+    ensure_os_types(session)
     existing = session.scalars(
         select(Account).where(Account.name == ADMIN_NAME, Account.domain_id == root.id)
     ).first()

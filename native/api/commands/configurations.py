@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from native.api.command import ROOT_ADMIN, Command, CommandContext, ListCommand
 from native.api.params import string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, Result
-from native.model import Account, Domain
+from native.model import Account, Cluster, Domain, StoragePool, Zone
 from native.services import configurations
 from native.services.configurations import Scope
 from native.services.settings import Setting, Settings
@@ -52,9 +52,27 @@ class _Scoped(Command):
         Domain,
         description="the ID of the Domain to update the parameter value for corresponding domain",
     )
+    zoneid = uuid_of(
+        Zone, description="the ID of the Zone to update the parameter value for corresponding zone"
+    )
+    clusterid = uuid_of(
+        Cluster,
+        description="the ID of the Cluster to update the parameter value for corresponding cluster",
+    )
+    storageid = uuid_of(
+        StoragePool,
+        description="the ID of the Storage pool to update the parameter value for corresponding "
+        "storage pool",
+    )
 
     def scope(self) -> Scope:
-        return Scope.of(account=self.accountid, domain=self.domainid)
+        return Scope.of(
+            account=self.accountid,
+            domain=self.domainid,
+            zone=self.zoneid,
+            cluster=self.clusterid,
+            storagepool=self.storageid,
+        )
 
 
 class ListConfigurations(
@@ -67,8 +85,8 @@ class ListConfigurations(
 ):
     """Lists all configurations.
 
-    With accountid or domainid, only the settings that can be set at that scope are
-    listed, with the value in force there.
+    With zoneid, clusterid, storageid, accountid or domainid, only the settings that can be
+    set at that scope are listed, with the value in force there.
     """
 
     name = string(description="lists configuration by name")

@@ -2,7 +2,7 @@
 
 Revision ID: c0e3a1b2d4f5
 Revises: adddd43d11dd
-Create Date: 2026-11-23 00:23:59.049451
+Create Date: 2026-11-23 00:35:31.178079
 """
 
 from __future__ import annotations
@@ -380,6 +380,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_template_name"), ["name"], unique=False)
 
     op.create_table(
+        "user_data",
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("domain_id", sa.Integer(), nullable=False),
+        sa.Column("user_data", sa.Text(), nullable=False),
+        sa.Column("params", sa.String(length=4096), nullable=True),
+        sa.Column("created", native.model.base.UTCDateTime(), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("uuid", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_user_data_account_id_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["domain_id"], ["domain.id"], name=op.f("fk_user_data_domain_id_domain")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_data")),
+        sa.UniqueConstraint("account_id", "name", name=op.f("uq_user_data_account_id_name")),
+        sa.UniqueConstraint("uuid", name=op.f("uq_user_data_uuid")),
+    )
+    with op.batch_alter_table("user_data", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_user_data_domain_id"), ["domain_id"], unique=False)
+
+    op.create_table(
         "cluster",
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("zone_id", sa.Integer(), nullable=False),
@@ -427,6 +450,7 @@ def upgrade() -> None:
         sa.Column("size", sa.BigInteger(), nullable=True),
         sa.Column("physical_size", sa.BigInteger(), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("owner_msid", sa.String(length=40), nullable=True),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("uuid", sa.String(length=40), nullable=False),
         sa.ForeignKeyConstraint(
@@ -445,6 +469,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("uuid", name=op.f("uq_template_store_uuid")),
     )
     with op.batch_alter_table("template_store", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_template_store_download_state"), ["download_state"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_template_store_store_id"), ["store_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_template_store_template_id"), ["template_id"], unique=False
@@ -564,6 +591,7 @@ def upgrade() -> None:
         sa.Column("display_vm", sa.Boolean(), nullable=False),
         sa.Column("details", sa.Text(), nullable=True),
         sa.Column("power_state", sa.String(length=16), nullable=False),
+        sa.Column("last_updated", native.model.base.UTCDateTime(), nullable=False),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("uuid", sa.String(length=40), nullable=False),
         sa.Column("created", native.model.base.UTCDateTime(), nullable=False),
@@ -716,6 +744,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["zone_id"], ["zone.id"], name=op.f("fk_volume_zone_id_zone")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volume")),
         sa.UniqueConstraint("uuid", name=op.f("uq_volume_uuid")),
+        sa.UniqueConstraint("vm_id", "device_id", name=op.f("uq_volume_vm_id_device_id")),
     )
     with op.batch_alter_table("volume", schema=None) as batch_op:
         batch_op.create_index("ix_volume_account_id_state", ["account_id", "state"], unique=False)
@@ -856,6 +885,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_template_store_zone_id"))
         batch_op.drop_index(batch_op.f("ix_template_store_template_id"))
         batch_op.drop_index(batch_op.f("ix_template_store_store_id"))
+        batch_op.drop_index(batch_op.f("ix_template_store_download_state"))
 
     op.drop_table("template_store")
     op.drop_table("template_permission")
@@ -864,6 +894,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cluster_pod_id"))
 
     op.drop_table("cluster")
+    with op.batch_alter_table("user_data", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_user_data_domain_id"))
+
+    op.drop_table("user_data")
     with op.batch_alter_table("template", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_template_name"))
         batch_op.drop_index(batch_op.f("ix_template_is_public"))

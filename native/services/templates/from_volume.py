@@ -1,0 +1,219 @@
+"""createTemplate: a private template made from a stopped VM's ROOT volume or from a
+backed-up volume snapshot.
+
+`prepare` (in the request) checks the source and makes the template row, counted against
+the owner's template limit; `fill` (in the job) copies the data onto an image store of the
+source's zone. A failed fill removes the template and its copy again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from native.drivers.storage.base import StorageDriver, StorageError
+from native.model import (
+    Account,
+    ImageStore,
+    Snapshot,
+    StoragePool,
+    Template,
+    VirtualMachine,
+    Volume,
+    Zone,
+    utcnow,
+)
+from native.services import limits
+from native.services.caller import Caller
+from native.services.errors import InvalidParameterValue, PermissionDenied, ResourceUnavailable
+from native.services.limits import ResourceType
+from native.services.runtime import Runtime
+from native.services.settings import Settings
+from native.services.steps import Steps, Undo
+from native.services.stores import image_store_driver, pool_driver
+from native.services.templates import download
+from native.services.templates.registration import ImageSpec, add_copy, new_template
+from native.services.visibility import can_see_account
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """Where a new template's data comes from: a driver, the path on it, size and zone."""
+
+    driver: StorageDriver
+    path: str
+    size: int
+    zone_id: int
+
+
+def _owned(session: Session, caller: Caller, account_id: int, what: str, uuid: str) -> Account:
+    owner = session.get(Account, account_id)
+    assert owner is not None
+    if not can_see_account(caller, owner):
+        raise PermissionDenied(f"Account {caller.account_name} does not own {what} {uuid}")
+    return owner
+
+
+def check_volume(session: Session, *, caller: Caller, volume: Volume) -> Account:
+    """The owner of a ROOT volume fit to make a template from: Ready on primary storage and
+    attached to a Stopped VM (431 otherwise, 531 when not the caller's)."""
+    owner = _owned(session, caller, volume.account_id, "volume", volume.uuid)
+    if volume.removed is not None or volume.volume_type != "ROOT":
+        raise InvalidParameterValue(
+            f"Volume {volume.uuid} is not a ROOT volume; templates are made from ROOT volumes"
+        )
+    if volume.state != "Ready" or volume.pool_id is None or volume.path is None:
+        raise InvalidParameterValue(
+            f"Volume {volume.uuid} is not in Ready state on primary storage"
+        )
+    vm = None if volume.vm_id is None else session.get(VirtualMachine, volume.vm_id)
+    if vm is None or vm.state != "Stopped":
+        raise InvalidParameterValue(
+            f"VolumeId: {volume.uuid} please stop vm "
+            f"{'' if vm is None else vm.uuid} before creating template"
+        )
+    return owner
+
+
+def check_snapshot(session: Session, *, caller: Caller, snapshot: Snapshot) -> Account:
+    """The owner of a snapshot fit to make a template from: BackedUp on an image store."""
+    owner = _owned(session, caller, snapshot.account_id, "snapshot", snapshot.uuid)
+    if snapshot.state != "BackedUp" or snapshot.store_id is None or snapshot.install_path is None:
+        raise InvalidParameterValue(
+            f"Snapshot {snapshot.uuid} is not backed up to secondary storage; its state is "
+            f"{snapshot.state}"
+        )
+    return owner
+
+
+def _volume_of(session: Session, snapshot: Snapshot | None) -> Volume | None:
+    return None if snapshot is None else session.get(Volume, snapshot.volume_id)
+
+
+def _like_source(session: Session, spec: ImageSpec, volume: Volume | None) -> ImageSpec:
+    """The spec with the source volume's format and its VM's hypervisor, where known."""
+    if volume is None:
+        return spec
+    vm = None if volume.vm_id is None else session.get(VirtualMachine, volume.vm_id)
+    hypervisor = spec.hypervisor if vm is None else vm.hypervisor_type
+    return dataclasses.replace(spec, format=volume.format, hypervisor=hypervisor)
+
+
+def prepare(
+    session: Session,
+    settings: Settings,
+    *,
+    caller: Caller,
+    spec: ImageSpec,
+    volume: Volume | None,
+    snapshot: Snapshot | None,
+) -> Template:
+    """Check the source (exactly one of volume and snapshot) and make the template row."""
+    if (volume is None) == (snapshot is None):
+        raise InvalidParameterValue("Specify exactly one of volumeid and snapshotid")
+    if volume is not None:
+        owner = check_volume(session, caller=caller, volume=volume)
+        origin = f"volume {volume.uuid}"
+    else:
+        assert snapshot is not None
+        owner = check_snapshot(session, caller=caller, snapshot=snapshot)
+        origin = f"snapshot {snapshot.uuid}"
+    if spec.is_featured and not caller.is_root_admin:
+        raise PermissionDenied("Only root admins may create featured templates")
+    spec = _like_source(session, spec, volume or _volume_of(session, snapshot))
+    template = new_template(session, settings, owner=owner, spec=spec, cross_zones=False)
+    if volume is not None:
+        template.source_volume_id = volume.id
+        template.size = volume.size
+    elif snapshot is not None:
+        template.source_snapshot_id = snapshot.id
+        template.size = snapshot.size
+    session.flush()
+    log.info("template %s prepared from %s", template.uuid, origin)
+    return template
+
+
+def _source(session: Session, runtime: Runtime, caller: Caller, template: Template) -> Source:
+    if template.source_volume_id is not None:
+        volume = session.get(Volume, template.source_volume_id)
+        assert volume is not None
+        check_volume(session, caller=caller, volume=volume)
+        pool = session.get(StoragePool, volume.pool_id)
+        assert pool is not None and volume.path is not None
+        return Source(
+            driver=pool_driver(runtime, pool),
+            path=volume.path,
+            size=volume.size,
+            zone_id=volume.zone_id,
+        )
+    snapshot = session.get(Snapshot, template.source_snapshot_id)
+    assert snapshot is not None
+    check_snapshot(session, caller=caller, snapshot=snapshot)
+    store = session.get(ImageStore, snapshot.store_id)
+    assert store is not None and snapshot.install_path is not None
+    return Source(
+        driver=image_store_driver(runtime, store),
+        path=snapshot.install_path,
+        size=snapshot.size,
+        zone_id=snapshot.zone_id,
+    )
+
+
+def _forget(template_id: int) -> Undo:
+    def undo(session: Session) -> None:
+        template = session.get(Template, template_id)
+        if template is None or template.removed is not None:
+            return
+        template.removed = utcnow()
+        template.state = "Inactive"
+        owner = session.get(Account, template.account_id)
+        assert owner is not None
+        limits.release(session, account=owner, resource=ResourceType.TEMPLATE, amount=1)
+
+    return undo
+
+
+def fill(session: Session, runtime: Runtime, *, caller: Caller, template: Template) -> Zone:
+    """Copy the source's data onto an image store of its zone and mark the copy ready; the
+    zone. On failure the template is removed again and no copy is left (534 for storage)."""
+    with Steps(session) as steps:
+        steps.on_undo(_forget(template.id))
+        source = _source(session, runtime, caller, template)
+        zone = session.get(Zone, source.zone_id)
+        assert zone is not None
+        copy = add_copy(session, template=template, zone=zone)
+        if copy is None:
+            raise ResourceUnavailable(f"Unable to find an image store in zone {zone.name}")
+        copy.download_state = download.IN_PROGRESS
+        copy.owner_msid = runtime.msid
+        copy.state = "Creating"
+        copy.status = "Creating"
+        store = session.get(ImageStore, copy.store_id)
+        assert store is not None and copy.install_path is not None
+        target = image_store_driver(runtime, store)
+        steps.on_undo(download.undo_copy(runtime, copy.id, store, copy.install_path))
+        steps.commit()
+        try:
+            written = source.driver.copy_to(
+                source=source.path, target=target, target_path=copy.install_path
+            )
+        except StorageError as exc:
+            raise ResourceUnavailable(
+                f"Failed to create template {template.name} on image store {store.name}: {exc}"
+            ) from None
+        download.finish_copy(
+            session,
+            runtime.settings,
+            msid=runtime.msid,
+            copy_id=copy.id,
+            physical=written,
+            virtual=template.size or written,
+        )
+        session.flush()
+        steps.done()
+    return zone

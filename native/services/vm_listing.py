@@ -1,0 +1,176 @@
+"""Listing VMs: the filtered query (paged by the command) and the rows a page refers to,
+loaded in a fixed number of queries whatever the page size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from native.model import (
+    Account,
+    AffinityGroup,
+    AffinityGroupVm,
+    Domain,
+    GuestOsType,
+    Host,
+    ResourceTag,
+    ServiceOffering,
+    Template,
+    VirtualMachine,
+    Volume,
+    Zone,
+)
+from native.services import affinity, tags
+from native.services.caller import Caller, RoleType
+from native.services.runtime import Runtime
+from native.services.vm_states import VmState
+
+M = TypeVar("M")
+HIDDEN_FROM_USERS = (VmState.DESTROYED.value, VmState.EXPUNGING.value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VmFilter:
+    """listVirtualMachines filters (None: not filtered)."""
+
+    ids: Sequence[int] | None = None
+    state: str | None = None
+    zone_id: int | None = None
+    host_id: int | None = None
+    pod_id: int | None = None
+    name: str | None = None
+    keyword: str | None = None
+    template_id: int | None = None
+    iso_id: int | None = None
+    offering_id: int | None = None
+    group_id: int | None = None
+    ha_enabled: bool | None = None
+    display_vm: bool | None = None
+    tags: dict[str, str | None] = field(default_factory=dict)
+
+
+def list_query(
+    session: Session,
+    runtime: Runtime,
+    *,
+    caller: Caller,
+    owner: ColumnElement[bool],
+    where: VmFilter,
+) -> Select[VirtualMachine]:
+    """Live VMs matching the filter whose owners `owner` (a condition on Account and its
+    Domain) selects. Users see Destroyed VMs only with `allow.user.view.destroyed.vm`."""
+    query = (
+        select(VirtualMachine)
+        .join(Account, Account.id == VirtualMachine.account_id)
+        .join(Domain, Domain.id == Account.domain_id)
+        .where(VirtualMachine.removed.is_(None), owner)
+    )
+    if caller.role_type is RoleType.USER and not runtime.settings.get(
+        session, "allow.user.view.destroyed.vm", account_id=caller.account_id
+    ):
+        query = query.where(VirtualMachine.state.not_in(HIDDEN_FROM_USERS))
+    return _filtered(query, where)
+
+
+def _filtered(query: Select[VirtualMachine], where: VmFilter) -> Select[VirtualMachine]:
+    equal = {
+        VirtualMachine.zone_id: where.zone_id,
+        VirtualMachine.host_id: where.host_id,
+        VirtualMachine.pod_id: where.pod_id,
+        VirtualMachine.name: where.name,
+        VirtualMachine.template_id: where.template_id,
+        VirtualMachine.iso_id: where.iso_id,
+        VirtualMachine.service_offering_id: where.offering_id,
+        VirtualMachine.ha_enabled: where.ha_enabled,
+        VirtualMachine.display_vm: where.display_vm,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(column == value)
+    if where.ids is not None:
+        query = query.where(VirtualMachine.id.in_(list(where.ids)))
+    if where.state is not None:
+        query = query.where(VirtualMachine.state == _state_name(where.state))
+    if where.keyword:
+        query = query.where(
+            or_(
+                VirtualMachine.name.contains(where.keyword, autoescape=True),
+                VirtualMachine.display_name.contains(where.keyword, autoescape=True),
+                VirtualMachine.instance_name.contains(where.keyword, autoescape=True),
+            )
+        )
+    if where.group_id is not None:
+        query = query.where(
+            exists().where(
+                and_(
+                    AffinityGroupVm.vm_id == VirtualMachine.id,
+                    AffinityGroupVm.group_id == where.group_id,
+                )
+            )
+        )
+    if where.tags:
+        query = query.where(
+            tags.tag_clause(resource_type="UserVm", id_column=VirtualMachine.id, tags=where.tags)
+        )
+    return query
+
+
+def _state_name(text: str) -> str:
+    for state in VmState:
+        if state.value.lower() == text.strip().lower():
+            return state.value
+    return text
+
+
+@dataclass(frozen=True, kw_only=True)
+class Related:
+    """The rows a page of VMs refers to, by id."""
+
+    accounts: dict[int, Account]
+    domains: dict[int, Domain]
+    zones: dict[int, Zone]
+    hosts: dict[int, Host]
+    templates: dict[int, Template]
+    offerings: dict[int, ServiceOffering]
+    os_types: dict[int, GuestOsType]
+    groups: dict[int, list[AffinityGroup]]
+    roots: dict[int, Volume]
+    tags: dict[int, list[ResourceTag]]
+
+
+def _by_id(session: Session, model: type[M], ids: Iterable[int | None]) -> dict[int, M]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    entity = cast(Any, model)
+    rows: Iterable[Any] = session.scalars(select(entity).where(entity.id.in_(wanted)))
+    return {int(row.id): cast(M, row) for row in rows}
+
+
+def related(session: Session, vms: Sequence[VirtualMachine]) -> Related:
+    """Everything a page of VM responses shows, in one query per kind of row."""
+    accounts = _by_id(session, Account, {vm.account_id for vm in vms})
+    vm_ids = [vm.id for vm in vms]
+    roots = session.scalars(
+        select(Volume).where(
+            Volume.vm_id.in_(vm_ids), Volume.volume_type == "ROOT", Volume.removed.is_(None)
+        )
+    )
+    return Related(
+        accounts=accounts,
+        domains=_by_id(session, Domain, {vm.domain_id for vm in vms}),
+        zones=_by_id(session, Zone, {vm.zone_id for vm in vms}),
+        hosts=_by_id(session, Host, {vm.host_id for vm in vms}),
+        templates=_by_id(
+            session, Template, [*(vm.template_id for vm in vms), *(vm.iso_id for vm in vms)]
+        ),
+        offerings=_by_id(session, ServiceOffering, {vm.service_offering_id for vm in vms}),
+        os_types=_by_id(session, GuestOsType, {vm.guest_os_id for vm in vms}),
+        groups=affinity.groups_of_vms(session, vm_ids=vm_ids),
+        roots={volume.vm_id: volume for volume in roots if volume.vm_id is not None},
+        tags=tags.tags_of(session, resource_type="UserVm", resource_ids=vm_ids),
+    )
