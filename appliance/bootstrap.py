@@ -230,7 +230,7 @@ def _demo_zone(config: Config, *, key: str, node: str) -> str | None:
     runtime = Runtime(
         db=Database(url=config.db_url),
         secrets=SecretBox(key=key),
-        msid=f"bootstrap-{node}",
+        msid=str(uuid.uuid4()),
         node=node,
         region=config.region,
         drivers=DriverCatalog(state_dir=config.data_dir / "drivers"),
