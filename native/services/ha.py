@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from native.model import Alert, Host, ServiceOffering, User, VirtualMachine
+from native.model import Host, ServiceOffering, User, VirtualMachine
 from native.services import vm_orchestrator
+from native.services.alerts import ALERT_USERVM, raise_alert
 from native.services.caller import Caller
 from native.services.errors import CloudError
 from native.services.events import record_event
@@ -31,27 +32,7 @@ from native.services.vm_states import VmState
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class AlertType:
-    """One of CloudStack's alert types (`AlertService.AlertType`): its number and name."""
-
-    code: int
-    name: str
-
-
-ALERT_HOST = AlertType(7, "ALERT.COMPUTE.HOST")
-ALERT_USERVM = AlertType(8, "ALERT.USERVM")
-ALERT_USERVM_MIGRATE = AlertType(17, "ALERT.USERVM.MIGRATE")
-
 HOST_DOWN = "Down"
-
-
-def raise_alert(session: Session, *, alert_type: AlertType, description: str) -> Alert:
-    """Add an alert for operators in the caller's transaction."""
-    alert = Alert(alert_type=alert_type.code, name=alert_type.name, description=description)
-    session.add(alert)
-    session.flush()
-    return alert
 
 
 def owner_of(session: Session, vm: VirtualMachine) -> Caller:

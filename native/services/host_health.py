@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from native.drivers.hypervisor.base import DriverError, HostAccess, HypervisorDriver, PowerState
 from native.model import Host, VirtualMachine, utcnow
-from native.services import ha, vm_orchestrator
+from native.services import alerts, ha, vm_orchestrator
 from native.services.errors import CloudError
 from native.services.events import record_event
 from native.services.host_access import host_access, host_driver
@@ -288,9 +288,9 @@ def _change_status(runtime: Runtime, host: Probed, *, target: str, why: str) -> 
             )
             if target in (UP, DOWN) and host.status != CONNECTING:
                 verb = "up" if target == UP else "down"
-                ha.raise_alert(
+                alerts.raise_alert(
                     session,
-                    alert_type=ha.ALERT_HOST,
+                    alert_type=alerts.ALERT_HOST,
                     description=f"Host is {verb}, name: {host.label}; {why}",
                 )
     return changed

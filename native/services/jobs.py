@@ -22,13 +22,12 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from native.model import Alert, AsyncJob, ManagementServer, utcnow
+from native.model import AsyncJob, ManagementServer, utcnow
 from native.model.jobs import JOB_FAILED, JOB_PENDING
+from native.services.alerts import ALERT_MANAGEMENT_NODE, raise_alert
 from native.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-ALERT_TYPE_MANAGEMENT_NODE = 13
 
 
 class JobRunner:
@@ -207,12 +206,10 @@ def fail_orphaned_jobs(session: Session, *, server: ManagementServer, why: str) 
     )
     count = int(result.rowcount)  # type: ignore[attr-defined]
     if count:
-        session.add(
-            Alert(
-                alert_type=ALERT_TYPE_MANAGEMENT_NODE,
-                name="ALERT.MANAGEMENT",
-                description=f"Management server {server.name} stopped; {count} running job(s) failed",
-            )
+        raise_alert(
+            session,
+            alert_type=ALERT_MANAGEMENT_NODE,
+            description=f"Management server {server.name} stopped; {count} running job(s) failed",
         )
     session.delete(server)
     return count

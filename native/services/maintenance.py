@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from native.model import Host, VirtualMachine
-from native.services import ha, vm_orchestrator
+from native.services import alerts, vm_orchestrator
 from native.services.errors import CloudError, ConcurrentOperation, InvalidParameterValue
 from native.services.runtime import Runtime
 from native.services.vm_states import VmState
@@ -134,9 +134,9 @@ def _fail(
     if not _swap(session, host=host, expected=PREPARING, target=FAILED):
         return
     for name, error in failures.items():
-        ha.raise_alert(
+        alerts.raise_alert(
             session,
-            alert_type=ha.ALERT_USERVM_MIGRATE,
+            alert_type=alerts.ALERT_USERVM_MIGRATE,
             description=f"Unable to migrate VM {name} away from host {host.name} "
             f"({host.uuid}) for maintenance: {error.text}",
         )
@@ -147,7 +147,7 @@ def _fail(
         f"Failed to put host {host.name} ({host.uuid}) into maintenance, it is now "
         f"{FAILED}; VMs left on it: {'; '.join(reasons)}"
     )
-    ha.raise_alert(session, alert_type=ha.ALERT_HOST, description=text)
+    alerts.raise_alert(session, alert_type=alerts.ALERT_HOST, description=text)
     session.commit()
     first = next(iter(failures.values()), None)
     error_type = type(first) if first is not None else ConcurrentOperation

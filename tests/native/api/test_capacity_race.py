@@ -9,9 +9,9 @@ from typing import Any
 
 from cs import CloudStack
 
-from tests.native.api.test_vm_lifecycle import allocated, job_result, offering, ready_template
 from tests.support.server import AltoServer
 from tests.support.tenants import admin_client
+from tests.support.vms import allocated, job_result, offering, ready_template
 from tests.support.zones import build_zone
 
 MIB = 1024 * 1024

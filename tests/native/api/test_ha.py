@@ -12,15 +12,9 @@ from typing import Any
 
 from cs import CloudStack
 
-from tests.native.api.test_host_maintenance import (
-    deploy,
-    host_of,
-    ready_template,
-    service_offering,
-    vm_of,
-)
 from tests.support.server import ServerFactory
 from tests.support.tenants import admin_client
+from tests.support.vms import deploy, host_of, offering, ready_template, vm_of
 from tests.support.zones import build_zone
 
 HA_TIMEOUT = 60.0
@@ -46,11 +40,11 @@ def test_ha_vms_of_a_dead_host_restart_elsewhere(
     admin = admin_client(start_alto_server())
     zone = build_zone(admin, root=tmp_path, hosts=3)
     template = ready_template(admin, zone, root=tmp_path)
-    ha_offering = service_offering(admin, offerha=True)
-    plain_offering = service_offering(admin)
+    ha_offering = offering(admin, offerha=True)
+    plain_offering = offering(admin)
     dying = zone.hosts[0]
-    ha_vm = deploy(admin, zone, offering=ha_offering, template=template, host=dying)
-    plain_vm = deploy(admin, zone, offering=plain_offering, template=template, host=dying)
+    ha_vm = deploy(admin, zone, ha_offering, template, hostid=dying["id"])["id"]
+    plain_vm = deploy(admin, zone, plain_offering, template, hostid=dying["id"])["id"]
     admin.updateConfiguration(name="ping.interval", value="1")
 
     admin.configureSimulator(hostid=dying["id"], name="host", value="down")
@@ -86,9 +80,7 @@ def test_an_ha_vm_with_nowhere_to_go_stays_stopped_with_an_alert(
     zone = build_zone(admin, root=tmp_path, hosts=1)
     template = ready_template(admin, zone, root=tmp_path)
     [host] = zone.hosts
-    vm_id = deploy(
-        admin, zone, offering=service_offering(admin, offerha=True), template=template, host=host
-    )
+    vm_id = deploy(admin, zone, offering(admin, offerha=True), template, hostid=host["id"])["id"]
     admin.updateConfiguration(name="ping.interval", value="1")
     admin.configureSimulator(hostid=host["id"], name="host", value="down")
 

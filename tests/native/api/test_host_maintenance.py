@@ -2,87 +2,23 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
 from cs import CloudStack
 
 from tests.support.api import api_error, wait_for_job
-from tests.support.tenants import Tenant, unique
-from tests.support.zones import SimZone, build_zone
-
-VM_TIMEOUT = 60.0
-
-
-def service_offering(admin: CloudStack, **extra: Any) -> dict[str, Any]:
-    """A small fixed service offering (1 vCPU of 500 MHz, 256 MiB)."""
-    return dict(
-        admin.createServiceOffering(
-            name=unique("so"), displaytext="small", cpunumber=1, cpuspeed=500, memory=256, **extra
-        )["serviceoffering"]
-    )
-
-
-def ready_template(admin: CloudStack, zone: SimZone, *, root: Path) -> dict[str, Any]:
-    """A RAW template registered from a file:// URL in the zone, once it is ready."""
-    image = root / f"{unique('image')}.raw"
-    image.write_bytes(b"\0" * 65536)
-    [template] = admin.registerTemplate(
-        name=unique("tpl"),
-        displaytext="tiny",
-        url=image.as_uri(),
-        zoneid=zone.id,
-        format="RAW",
-        hypervisor="Simulator",
-    )["template"]
-    deadline = time.monotonic() + VM_TIMEOUT
-    while time.monotonic() < deadline:
-        [found] = admin.listTemplates(templatefilter="self", id=template["id"])["template"]
-        if found.get("isready"):
-            return dict(found)
-        time.sleep(0.2)
-    raise AssertionError(f"template {template['id']} not ready: {found.get('status')}")
-
-
-def deploy(
-    admin: CloudStack,
-    zone: SimZone,
-    *,
-    offering: dict[str, Any],
-    template: dict[str, Any],
-    host: dict[str, Any],
-) -> str:
-    """Deploy a VM on `host` (as admin, with hostid) and wait until it runs; its id."""
-    answer = admin.deployVirtualMachine(
-        zoneid=zone.id,
-        serviceofferingid=offering["id"],
-        templateid=template["id"],
-        hostid=host["id"],
-        name=unique("vm"),
-    )
-    job = wait_for_job(admin, answer["jobid"], timeout=VM_TIMEOUT)
-    assert job["jobstatus"] == 1, job
-    return str(answer["id"])
-
-
-def vm_of(admin: CloudStack, vm_id: str) -> dict[str, Any]:
-    [vm] = admin.listVirtualMachines(id=vm_id, listall=True)["virtualmachine"]
-    return dict(vm)
-
-
-def host_of(admin: CloudStack, host_id: str) -> dict[str, Any]:
-    [host] = admin.listHosts(id=host_id)["host"]
-    return dict(host)
+from tests.support.tenants import Tenant
+from tests.support.vms import JOB_TIMEOUT, deploy, host_of, offering, ready_template, vm_of
+from tests.support.zones import build_zone
 
 
 def test_maintenance_migrates_every_running_vm_away(admin: CloudStack, tmp_path: Path) -> None:
     zone = build_zone(admin, root=tmp_path, hosts=2)
-    offering, template = service_offering(admin), ready_template(admin, zone, root=tmp_path)
+    so, template = offering(admin), ready_template(admin, zone, root=tmp_path)
     source, target = zone.hosts
-    vms = [deploy(admin, zone, offering=offering, template=template, host=source) for _ in range(2)]
+    vms = [deploy(admin, zone, so, template, hostid=source["id"])["id"] for _ in range(2)]
     job = wait_for_job(
-        admin, admin.prepareHostForMaintenance(id=source["id"])["jobid"], timeout=VM_TIMEOUT
+        admin, admin.prepareHostForMaintenance(id=source["id"])["jobid"], timeout=JOB_TIMEOUT
     )
     assert job["jobstatus"] == 1, job
     assert job["jobresult"]["host"]["id"] == source["id"]
@@ -110,12 +46,12 @@ def test_maintenance_with_nowhere_to_go_fails_and_keeps_the_vms(
     admin: CloudStack, tmp_path: Path
 ) -> None:
     zone = build_zone(admin, root=tmp_path, hosts=1)
-    offering, template = service_offering(admin), ready_template(admin, zone, root=tmp_path)
+    so, template = offering(admin), ready_template(admin, zone, root=tmp_path)
     [host] = zone.hosts
-    vm_id = deploy(admin, zone, offering=offering, template=template, host=host)
+    vm_id = deploy(admin, zone, so, template, hostid=host["id"])["id"]
 
     job = wait_for_job(
-        admin, admin.prepareHostForMaintenance(id=host["id"])["jobid"], timeout=VM_TIMEOUT
+        admin, admin.prepareHostForMaintenance(id=host["id"])["jobid"], timeout=JOB_TIMEOUT
     )
     assert job["jobstatus"] == 2, job
     assert job["jobresult"]["errorcode"] == 533

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from cs import CloudStack
 
-from tests.native.api.test_host_maintenance import deploy, ready_template, service_offering
 from tests.support.api import api_error, wait_for_job
 from tests.support.tenants import unique
+from tests.support.vms import deploy, offering, ready_template
 from tests.support.zones import SimZone, add_host, build_zone
 
 
@@ -180,7 +180,7 @@ def test_vms_show_in_the_figures_and_hold_their_host_and_pool(
     built = build_zone(admin, root=tmp_path, hosts=1, cpu=4, mem=4096)
     host = built.hosts[0]
     template = ready_template(admin, built, root=tmp_path)
-    vm_id = deploy(admin, built, offering=service_offering(admin), template=template, host=host)
+    vm_id = deploy(admin, built, offering(admin), template, hostid=host["id"])["id"]
 
     [listed] = admin.listHosts(id=host["id"])["host"]
     assert listed["cpuallocatedvalue"] == 500 and listed["cpuallocated"] == "6.25%"

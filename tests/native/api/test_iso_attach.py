@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from cs import CloudStack
 
-from tests.native.api.test_vm_lifecycle import (
+from tests.support.http_files import HttpFiles
+from tests.support.tenants import Tenant, unique
+from tests.support.vms import (
     deploy,
     job_result,
     offering,
     ready_template,
     succeeded,
 )
-from tests.support.http_files import HttpFiles
-from tests.support.tenants import Tenant, unique
 from tests.support.zones import SimZone, build_zone
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cs import CloudStack
 
-from tests.native.api.test_vm_lifecycle import deploy, job_result, offering, ready_template
 from tests.support.api import api_error
 from tests.support.tenants import Tenant, unique
+from tests.support.vms import deploy, job_result, offering, ready_template
 from tests.support.zones import add_host, build_zone
 
 

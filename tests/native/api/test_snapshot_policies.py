@@ -9,17 +9,17 @@ from typing import Any
 import pytest
 from cs import CloudStack
 
-from tests.native.api.test_volumes import (
+from tests.support.api import api_error
+from tests.support.tenants import Tenant, new_account
+from tests.support.vms import succeeded
+from tests.support.volumes import (
     Lab,
     attach,
     build_lab,
-    deploy,
     detach,
-    job_result,
+    lab_vm,
     new_volume,
 )
-from tests.support.api import api_error
-from tests.support.tenants import Tenant, new_account
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def lab(admin: CloudStack, tmp_path_factory: pytest.TempPathFactory) -> Lab:
 def volume(tenant: Tenant, lab: Lab) -> dict[str, Any]:
     """A Ready data volume of the tenant, attached to a running VM."""
     client = tenant.client()
-    return attach(client, new_volume(client, lab), deploy(client, lab))
+    return attach(client, new_volume(client, lab), lab_vm(client, lab))
 
 
 def policy(client: CloudStack, volume: dict[str, Any], **params: Any) -> dict[str, Any]:
@@ -96,13 +96,13 @@ def test_update_policy(admin: CloudStack, tenant: Tenant, volume: dict[str, Any]
     answer = client.updateSnapshotPolicy(
         id=created["id"], schedule="05", maxsnaps=7, timezone="Asia/Tokyo"
     )
-    updated = job_result(client, answer)["snapshotpolicy"]
+    updated = succeeded(client, answer)["snapshotpolicy"]
     assert (updated["schedule"], updated["maxsnaps"], updated["timezone"]) == (
         "05",
         7,
         "Asia/Tokyo",
     )
-    hidden = job_result(client, client.updateSnapshotPolicy(id=created["id"], fordisplay=False))
+    hidden = succeeded(client, client.updateSnapshotPolicy(id=created["id"], fordisplay=False))
     assert hidden["snapshotpolicy"]["fordisplay"] is False
     assert policies(client, volumeid=volume["id"]) == []
     assert [p["id"] for p in policies(admin, volumeid=volume["id"])] == [created["id"]]
@@ -137,7 +137,7 @@ def test_a_snapshot_taken_for_a_policy_is_recurring(tenant: Tenant, volume: dict
     client = tenant.client()
     daily = policy(client, volume, intervaltype="DAILY", schedule="00:01")
     answer = client.createSnapshot(volumeid=volume["id"], policyid=daily["id"])
-    snapshot = job_result(client, answer)["snapshot"]
+    snapshot = succeeded(client, answer)["snapshot"]
     assert (snapshot["snapshottype"], snapshot["intervaltype"]) == ("DAILY", "DAILY")
     recurring = client.listSnapshots(snapshottype="RECURRING")["snapshot"]
     assert [s["id"] for s in recurring] == [snapshot["id"]]

@@ -9,21 +9,20 @@ from typing import Any
 import pytest
 from cs import CloudStack
 
-from tests.native.api.test_volumes import (
+from tests.support.api import api_error, wait_for_job
+from tests.support.tenants import Tenant, unique
+from tests.support.vms import failed, succeeded
+from tests.support.volumes import (
     GIB,
     Lab,
     attach,
     build_lab,
     data_file,
-    deploy,
-    job_error,
-    job_result,
+    lab_vm,
     limit,
     listed,
     new_volume,
 )
-from tests.support.api import api_error, wait_for_job
-from tests.support.tenants import Tenant, unique
 
 PATTERN = b"alto-snapshot-" * 4096
 
@@ -37,7 +36,7 @@ def lab(admin: CloudStack, tmp_path_factory: pytest.TempPathFactory) -> Lab:
 def disk(tenant: Tenant, lab: Lab) -> tuple[dict[str, Any], dict[str, Any]]:
     """A running VM of the tenant and a 1 GB data volume attached to it, PATTERN written."""
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     volume = attach(client, new_volume(client, lab, size=1), vm)
     with data_file(lab, volume["id"]).open("r+b") as handle:
         handle.write(PATTERN)
@@ -46,7 +45,7 @@ def disk(tenant: Tenant, lab: Lab) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def snapshot_of(client: CloudStack, volume: dict[str, Any], **params: Any) -> dict[str, Any]:
     return dict(
-        job_result(client, client.createSnapshot(volumeid=volume["id"], **params))["snapshot"]
+        succeeded(client, client.createSnapshot(volumeid=volume["id"], **params))["snapshot"]
     )
 
 
@@ -90,7 +89,7 @@ def test_a_snapshot_is_a_copy_on_the_image_store(tenant: Tenant, lab: Lab, disk:
 
 def test_snapshot_of_a_root_volume_names_its_os(tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     [root] = client.listVolumes(virtualmachineid=vm["id"], type="ROOT")["volume"]
     snapshot = snapshot_of(client, root)
     assert snapshot["volumetype"] == "ROOT"
@@ -107,7 +106,7 @@ def test_snapshots_count_against_limits(
     error = api_error(client.createSnapshot, volumeid=volume["id"])
     assert (error.errorcode, "snapshot" in error.errortext) == (532, True)
 
-    job_result(client, client.deleteSnapshot(id=first["id"]))
+    succeeded(client, client.deleteSnapshot(id=first["id"]))
     assert stored(lab, first["id"]) == []
     limit(admin, tenant, resourcetype=3, max=5)
     limit(admin, tenant, resourcetype=11, max=1)
@@ -126,7 +125,7 @@ def test_a_failed_snapshot_leaves_no_row_and_gives_limits_back(
     kept = data.rename(data.with_name(f"{volume['id']}.kept"))
     try:
         answer = client.createSnapshot(volumeid=volume["id"])
-        error = job_error(client, answer)
+        error = failed(client, answer)
     finally:
         kept.rename(data)
 
@@ -147,11 +146,11 @@ def test_revert_needs_a_stopped_vm_and_restores_the_data(
     with path.open("r+b") as handle:
         handle.write(b"x" * len(PATTERN))
 
-    error = job_error(client, client.revertSnapshot(id=snapshot["id"]))
+    error = failed(client, client.revertSnapshot(id=snapshot["id"]))
     assert (error["errorcode"], "Stopped" in error["errortext"]) == (431, True)
 
-    job_result(client, client.stopVirtualMachine(id=vm["id"]))
-    reverted = job_result(client, client.revertSnapshot(id=snapshot["id"]))["snapshot"]
+    succeeded(client, client.stopVirtualMachine(id=vm["id"]))
+    reverted = succeeded(client, client.revertSnapshot(id=snapshot["id"]))["snapshot"]
     assert reverted["id"] == snapshot["id"]
     assert starts_with_pattern(path) and path.stat().st_size == GIB
     assert listed(client, volume["id"])["state"] == "Ready"
@@ -176,7 +175,7 @@ def test_a_volume_from_a_snapshot_is_ready_with_its_data(
     snapshot = snapshot_of(client, volume)
 
     answer = client.createVolume(name=unique("restored"), snapshotid=snapshot["id"])
-    restored = job_result(client, answer)["volume"]
+    restored = succeeded(client, answer)["volume"]
     assert restored["state"] == "Ready" and restored["size"] == GIB
     assert restored["diskofferingid"] == volume["diskofferingid"]
     assert restored["zoneid"] == lab.zone.id
@@ -184,7 +183,7 @@ def test_a_volume_from_a_snapshot_is_ready_with_its_data(
     assert starts_with_pattern(data_file(lab, restored["id"]))
 
     answer = client.createVolume(snapshotid=snapshot["id"], virtualmachineid=vm["id"])
-    plugged = job_result(client, answer)["volume"]
+    plugged = succeeded(client, answer)["volume"]
     assert (plugged["state"], plugged["virtualmachineid"], plugged["deviceid"]) == (
         "Ready",
         vm["id"],

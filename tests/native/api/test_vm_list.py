@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from cs import CloudStack
 
-from tests.native.api.test_vm_lifecycle import deploy, offering, ready_template, succeeded
 from tests.support.api import api_error
 from tests.support.server import AltoServer
 from tests.support.tenants import Tenant, new_account, unique
+from tests.support.vms import deploy, offering, ready_template, succeeded
 from tests.support.zones import SimZone, build_zone
 
 

@@ -12,15 +12,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cs import CloudStack
 
-from tests.native.api.test_vm_lifecycle import (
+from tests.support.api import api_error
+from tests.support.tenants import Tenant, unique
+from tests.support.vms import (
     deploy,
     job_result,
     offering,
     ready_template,
     succeeded,
 )
-from tests.support.api import api_error
-from tests.support.tenants import Tenant, unique
 from tests.support.zones import SimZone, build_zone
 
 

@@ -8,17 +8,16 @@ from typing import Any
 import pytest
 from cs import CloudStack
 
-from tests.native.api.test_volumes import (
+from tests.support.api import api_error
+from tests.support.tenants import Tenant, new_account
+from tests.support.vms import failed, succeeded
+from tests.support.volumes import (
     Lab,
     attach,
     build_lab,
-    deploy,
-    job_error,
-    job_result,
+    lab_vm,
     new_volume,
 )
-from tests.support.api import api_error
-from tests.support.tenants import Tenant, new_account
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +27,7 @@ def lab(admin: CloudStack, tmp_path_factory: pytest.TempPathFactory) -> Lab:
 
 def take(client: CloudStack, vm: dict[str, Any], **params: Any) -> dict[str, Any]:
     answer = client.createVMSnapshot(virtualmachineid=vm["id"], **params)
-    return dict(job_result(client, answer)["vmsnapshot"])
+    return dict(succeeded(client, answer)["vmsnapshot"])
 
 
 def snapshots(client: CloudStack, **params: Any) -> list[dict[str, Any]]:
@@ -45,7 +44,7 @@ def host_memory_used(admin: CloudStack, host_id: str) -> int:
 
 def test_snapshots_form_a_chain(tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     disk = take(client, vm, name="disk-only", description="before")
     assert disk["displayname"] == "disk-only"
     assert disk["name"].split("_VS_")[1].isdigit()
@@ -71,7 +70,7 @@ def test_snapshots_form_a_chain(tenant: Tenant, lab: Lab) -> None:
 
 def test_a_vm_with_snapshots_keeps_its_volumes(tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     data = attach(client, new_volume(client, lab), vm)
     snapshot = take(client, vm)
 
@@ -84,18 +83,18 @@ def test_a_vm_with_snapshots_keeps_its_volumes(tenant: Tenant, lab: Lab) -> None
     error = api_error(client.resizeVolume, id=data["id"], size=2)
     assert (error.errorcode, "VM snapshots" in error.errortext) == (431, True)
 
-    job_result(client, client.deleteVMSnapshot(vmsnapshotid=snapshot["id"]))
+    succeeded(client, client.deleteVMSnapshot(vmsnapshotid=snapshot["id"]))
     assert snapshots(client, virtualmachineid=vm["id"]) == []
-    assert job_result(client, client.detachVolume(id=data["id"]))["volume"]["state"] == "Ready"
+    assert succeeded(client, client.detachVolume(id=data["id"]))["volume"]["state"] == "Ready"
 
 
 def test_revert_to_a_memory_snapshot_keeps_the_vm_running(tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     memory = take(client, vm, snapshotmemory=True)
     take(client, vm)
 
-    reverted = job_result(client, client.revertToVMSnapshot(vmsnapshotid=memory["id"]))
+    reverted = succeeded(client, client.revertToVMSnapshot(vmsnapshotid=memory["id"]))
     assert reverted["virtualmachine"]["id"] == vm["id"]
     assert reverted["virtualmachine"]["state"] == "Running"
     [entry] = snapshots(client, vmsnapshotid=memory["id"])
@@ -106,29 +105,29 @@ def test_revert_to_a_disk_snapshot_leaves_the_vm_stopped(
     admin: CloudStack, tenant: Tenant, lab: Lab
 ) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     host_id = admin.listVirtualMachines(id=vm["id"])["virtualmachine"][0]["hostid"]
     disk = take(client, vm)
     running = host_memory_used(admin, host_id)
 
-    reverted = job_result(client, client.revertToVMSnapshot(vmsnapshotid=disk["id"]))
+    reverted = succeeded(client, client.revertToVMSnapshot(vmsnapshotid=disk["id"]))
 
     assert reverted["virtualmachine"]["state"] == "Stopped"
     assert vm_state(client, vm) == "Stopped"
     assert host_memory_used(admin, host_id) == running - 256 * 1024 * 1024
     error = api_error(client.createVMSnapshot, virtualmachineid=vm["id"], snapshotmemory=True)
     assert (error.errorcode, "not in Running state" in error.errortext) == (431, True)
-    job_result(client, client.deleteVMSnapshot(vmsnapshotid=disk["id"]))
+    succeeded(client, client.deleteVMSnapshot(vmsnapshotid=disk["id"]))
     assert snapshots(client, virtualmachineid=vm["id"]) == []
 
 
 def test_a_failed_vm_snapshot_leaves_no_row(admin: CloudStack, tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     host_id = admin.listVirtualMachines(id=vm["id"])["virtualmachine"][0]["hostid"]
     admin.configureSimulator(hostid=host_id, name="create_vm_snapshot", value="fail")
     try:
-        error = job_error(client, client.createVMSnapshot(virtualmachineid=vm["id"]))
+        error = failed(client, client.createVMSnapshot(virtualmachineid=vm["id"]))
     finally:
         admin.configureSimulator(hostid=host_id, name="create_vm_snapshot", value="ok")
     assert error["errorcode"] == 534
@@ -140,7 +139,7 @@ def test_vm_snapshots_are_private_to_their_account(
     admin: CloudStack, tenant: Tenant, lab: Lab, alto_server: Any
 ) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     snapshot = take(client, vm)
     other = new_account(admin, domainid=tenant.domainid, endpoint=alto_server.endpoint)
 

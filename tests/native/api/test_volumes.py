@@ -1,166 +1,37 @@
 """Volumes through the real `cs` client on a simulator zone: createVolume, attachVolume,
 detachVolume, resizeVolume, migrateVolume, deleteVolume, listVolumes.
 
-The helpers here (`Lab`, `deploy`, `job_result`…) are shared by the snapshot and VM
-snapshot tests.
+The helpers (`Lab`, `lab_vm`…) live in `tests.support.volumes`.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from cs import CloudStack
 
-from tests.support.api import api_error, wait_for_job
+from tests.support.api import api_error
 from tests.support.tenants import Tenant, unique
-from tests.support.zones import SimZone, build_zone
-
-GIB = 1024**3
-TEMPLATE_SIZE = GIB
-
-
-@dataclass
-class Lab:
-    """A simulator zone with offerings and a ready template (`root` holds its storage)."""
-
-    root: Path
-    zone: SimZone
-    custom: dict[str, Any]
-    fixed: dict[str, Any]
-    service: dict[str, Any]
-    template: dict[str, Any]
-
-    @property
-    def primary(self) -> Path:
-        return self.root / "primary"
-
-    @property
-    def secondary(self) -> Path:
-        return self.root / "secondary"
-
-
-def qcow2_image(virtual_size: int = TEMPLATE_SIZE) -> bytes:
-    """A small file with a qcow2 header announcing `virtual_size` bytes."""
-    header = b"QFI\xfb" + (3).to_bytes(4, "big") + bytes(16) + virtual_size.to_bytes(8, "big")
-    return header + bytes(range(256)) * 16
-
-
-def ready_template(admin: CloudStack, zone: SimZone, root: Path) -> dict[str, Any]:
-    image = root / f"{unique('image')}.qcow2"
-    image.write_bytes(qcow2_image())
-    ostype = admin.listOsTypes(description="Debian GNU/Linux 12 (64-bit)")["ostype"][0]["id"]
-    [template] = admin.registerTemplate(
-        name=unique("tmpl"),
-        displaytext="a template",
-        url=f"file://{image}",
-        zoneid=zone.id,
-        format="QCOW2",
-        hypervisor="Simulator",
-        ostypeid=ostype,
-        ispublic=True,
-    )["template"]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        [entry] = admin.listTemplates(templatefilter="all", id=template["id"])["template"]
-        if entry["isready"]:
-            return dict(entry)
-        time.sleep(0.1)
-    raise AssertionError(f"template never became ready: {entry}")
-
-
-def build_lab(admin: CloudStack, root: Path, **zone_options: Any) -> Lab:
-    zone = build_zone(admin, root=root, **zone_options)
-    custom = admin.createDiskOffering(
-        name=unique("custom"), displaytext="custom size", customized=True
-    )["diskoffering"]
-    fixed = admin.createDiskOffering(name=unique("fixed"), displaytext="1 GB", disksize=1)[
-        "diskoffering"
-    ]
-    service = admin.createServiceOffering(
-        name=unique("small"), displaytext="small", cpunumber=1, cpuspeed=500, memory=256
-    )["serviceoffering"]
-    return Lab(
-        root=root,
-        zone=zone,
-        custom=custom,
-        fixed=fixed,
-        service=service,
-        template=ready_template(admin, zone, root),
-    )
+from tests.support.vms import failed, succeeded
+from tests.support.volumes import (
+    GIB,
+    Lab,
+    attach,
+    build_lab,
+    data_file,
+    detach,
+    lab_vm,
+    limit,
+    listed,
+    new_volume,
+    pool_allocated,
+)
 
 
 @pytest.fixture(scope="module")
 def lab(admin: CloudStack, tmp_path_factory: pytest.TempPathFactory) -> Lab:
     return build_lab(admin, tmp_path_factory.mktemp("volumes"))
-
-
-def job_result(client: CloudStack, answer: dict[str, Any]) -> dict[str, Any]:
-    """The result object of a successful job (fails the test if the job failed)."""
-    done = wait_for_job(client, answer["jobid"])
-    assert done["jobstatus"] == 1, done["jobresult"]
-    return dict(done["jobresult"])
-
-
-def job_error(client: CloudStack, answer: dict[str, Any]) -> dict[str, Any]:
-    """The error of a failed job (fails the test if the job succeeded)."""
-    done = wait_for_job(client, answer["jobid"])
-    assert done["jobstatus"] == 2, done["jobresult"]
-    return dict(done["jobresult"])
-
-
-def deploy(client: CloudStack, lab: Lab, **params: Any) -> dict[str, Any]:
-    """A Running VM of the lab's small offering and template."""
-    answer = client.deployVirtualMachine(
-        zoneid=lab.zone.id,
-        serviceofferingid=lab.service["id"],
-        templateid=lab.template["id"],
-        **params,
-    )
-    return dict(job_result(client, answer)["virtualmachine"])
-
-
-def new_volume(client: CloudStack, lab: Lab, size: int = 1, **params: Any) -> dict[str, Any]:
-    """A custom-offering volume of `size` GB (Allocated)."""
-    params.setdefault("name", unique("vol"))
-    answer = client.createVolume(
-        zoneid=lab.zone.id, diskofferingid=lab.custom["id"], size=size, **params
-    )
-    return dict(job_result(client, answer)["volume"])
-
-
-def attach(
-    client: CloudStack, volume: dict[str, Any], vm: dict[str, Any], **params: Any
-) -> dict[str, Any]:
-    answer = client.attachVolume(id=volume["id"], virtualmachineid=vm["id"], **params)
-    return dict(job_result(client, answer)["volume"])
-
-
-def detach(client: CloudStack, volume: dict[str, Any]) -> dict[str, Any]:
-    return dict(job_result(client, client.detachVolume(id=volume["id"]))["volume"])
-
-
-def listed(client: CloudStack, volume_id: str) -> dict[str, Any]:
-    [entry] = client.listVolumes(id=volume_id)["volume"]
-    return dict(entry)
-
-
-def allocated(admin: CloudStack, pool_id: str) -> int:
-    [pool] = admin.listStoragePools(id=pool_id)["storagepool"]
-    return int(pool["disksizeallocated"])
-
-
-def data_file(lab: Lab, volume_id: str) -> Path:
-    return lab.primary / "volumes" / volume_id
-
-
-def limit(admin: CloudStack, tenant: Tenant, resourcetype: int, max: int) -> None:
-    admin.updateResourceLimit(
-        account=tenant.name, domainid=tenant.domainid, resourcetype=resourcetype, max=max
-    )
 
 
 # --- createVolume ------------------------------------------------------------------------
@@ -184,7 +55,7 @@ def test_a_new_volume_is_allocated_on_no_storage(tenant: Tenant, lab: Lab) -> No
 def test_a_fixed_offering_gives_its_size(tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
     answer = client.createVolume(zoneid=lab.zone.id, diskofferingid=lab.fixed["id"])
-    volume = job_result(client, answer)["volume"]
+    volume = succeeded(client, answer)["volume"]
     assert volume["size"] == GIB
     assert volume["name"] == volume["id"]
 
@@ -260,9 +131,9 @@ def test_attach_creates_the_volume_on_the_vm_pool_and_detach_keeps_it(
     admin: CloudStack, tenant: Tenant, lab: Lab
 ) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     volume = new_volume(client, lab, size=1)
-    before = allocated(admin, lab.zone.pool["id"])
+    before = pool_allocated(admin, lab.zone.pool["id"])
 
     attached = attach(client, volume, vm)
 
@@ -272,7 +143,7 @@ def test_attach_creates_the_volume_on_the_vm_pool_and_detach_keeps_it(
     assert attached["vmstate"] == "Running"
     assert attached["storage"] == lab.zone.pool["name"]
     assert attached["attached"].endswith("+0000")
-    assert allocated(admin, lab.zone.pool["id"]) == before + GIB
+    assert pool_allocated(admin, lab.zone.pool["id"]) == before + GIB
     assert data_file(lab, volume["id"]).stat().st_size == GIB
     assert listed(admin, volume["id"])["storageid"] == lab.zone.pool["id"]
     assert "storageid" not in listed(client, volume["id"])
@@ -282,17 +153,17 @@ def test_attach_creates_the_volume_on_the_vm_pool_and_detach_keeps_it(
     detached = detach(client, attached)
     assert detached["state"] == "Ready"
     assert "virtualmachineid" not in detached and "deviceid" not in detached
-    assert allocated(admin, lab.zone.pool["id"]) == before + GIB
+    assert pool_allocated(admin, lab.zone.pool["id"]) == before + GIB
 
     assert client.deleteVolume(id=volume["id"])["success"] is True
-    assert allocated(admin, lab.zone.pool["id"]) == before
+    assert pool_allocated(admin, lab.zone.pool["id"]) == before
     assert not data_file(lab, volume["id"]).exists()
     assert volume["id"] not in {v["id"] for v in client.listVolumes().get("volume", [])}
 
 
 def test_device_ids_follow_cloudstack(tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     for deviceid in (0, 3, 8):
         volume = new_volume(client, lab)
         error = api_error(
@@ -318,7 +189,7 @@ def test_device_ids_follow_cloudstack(tenant: Tenant, lab: Lab) -> None:
 
 def test_detach_by_vm_and_device_and_root_stays(tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     volume = attach(client, new_volume(client, lab), vm, deviceid=2)
     [root] = client.listVolumes(virtualmachineid=vm["id"], type="ROOT")["volume"]
 
@@ -330,18 +201,18 @@ def test_detach_by_vm_and_device_and_root_stays(tenant: Tenant, lab: Lab) -> Non
     assert error.errorcode == 431
 
     answer = client.detachVolume(virtualmachineid=vm["id"], deviceid=2)
-    assert job_result(client, answer)["volume"]["id"] == volume["id"]
+    assert succeeded(client, answer)["volume"]["id"] == volume["id"]
     error = api_error(client.detachVolume, id=volume["id"])
     assert error.errorcode == 431
 
 
 def test_attach_to_a_stopped_vm_then_start(tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
-    job_result(client, client.stopVirtualMachine(id=vm["id"]))
+    vm = lab_vm(client, lab)
+    succeeded(client, client.stopVirtualMachine(id=vm["id"]))
     volume = attach(client, new_volume(client, lab), vm)
     assert (volume["state"], volume["vmstate"]) == ("Ready", "Stopped")
-    started = job_result(client, client.startVirtualMachine(id=vm["id"]))["virtualmachine"]
+    started = succeeded(client, client.startVirtualMachine(id=vm["id"]))["virtualmachine"]
     assert started["state"] == "Running"
     assert detach(client, volume)["state"] == "Ready"
 
@@ -350,13 +221,13 @@ def test_a_failed_hot_plug_leaves_the_volume_as_it_was(
     admin: CloudStack, tenant: Tenant, lab: Lab
 ) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     host_id = admin.listVirtualMachines(id=vm["id"])["virtualmachine"][0]["hostid"]
     volume = new_volume(client, lab, size=2)
-    before = allocated(admin, lab.zone.pool["id"])
+    before = pool_allocated(admin, lab.zone.pool["id"])
     admin.configureSimulator(hostid=host_id, name="attach_disk", value="fail")
     try:
-        error = job_error(client, client.attachVolume(id=volume["id"], virtualmachineid=vm["id"]))
+        error = failed(client, client.attachVolume(id=volume["id"], virtualmachineid=vm["id"]))
     finally:
         admin.configureSimulator(hostid=host_id, name="attach_disk", value="ok")
 
@@ -364,7 +235,7 @@ def test_a_failed_hot_plug_leaves_the_volume_as_it_was(
     again = listed(client, volume["id"])
     assert again["state"] == "Allocated"
     assert "storage" not in again and "virtualmachineid" not in again
-    assert allocated(admin, lab.zone.pool["id"]) == before
+    assert pool_allocated(admin, lab.zone.pool["id"]) == before
     assert not data_file(lab, volume["id"]).exists()
     assert attach(client, volume, vm)["deviceid"] == 1
 
@@ -376,11 +247,11 @@ def test_no_pool_with_the_offering_tags_means_533(
     tagged = admin.createDiskOffering(
         name=unique("tagged"), displaytext="ssd", disksize=1, tags="ssd"
     )["diskoffering"]
-    vm = deploy(client, lab)
-    volume = job_result(
+    vm = lab_vm(client, lab)
+    volume = succeeded(
         client, client.createVolume(zoneid=lab.zone.id, diskofferingid=tagged["id"])
     )["volume"]
-    error = job_error(client, client.attachVolume(id=volume["id"], virtualmachineid=vm["id"]))
+    error = failed(client, client.attachVolume(id=volume["id"], virtualmachineid=vm["id"]))
     assert error["errorcode"] == 533
     assert listed(client, volume["id"])["state"] == "Allocated"
 
@@ -392,39 +263,39 @@ def test_resize_charges_pool_and_limits_exactly(
     admin: CloudStack, tenant: Tenant, lab: Lab
 ) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     volume = attach(client, new_volume(client, lab, size=1), vm)
-    before = allocated(admin, lab.zone.pool["id"])
+    before = pool_allocated(admin, lab.zone.pool["id"])
 
-    grown = job_result(client, client.resizeVolume(id=volume["id"], size=3))["volume"]
+    grown = succeeded(client, client.resizeVolume(id=volume["id"], size=3))["volume"]
     assert grown["size"] == 3 * GIB
-    assert allocated(admin, lab.zone.pool["id"]) == before + 2 * GIB
+    assert pool_allocated(admin, lab.zone.pool["id"]) == before + 2 * GIB
     assert data_file(lab, volume["id"]).stat().st_size == 3 * GIB
 
     error = api_error(client.resizeVolume, id=volume["id"], size=2)
     assert (error.errorcode, "shrinkok" in error.errortext) == (431, True)
 
-    shrunk = job_result(client, client.resizeVolume(id=volume["id"], size=2, shrinkok=True))[
+    shrunk = succeeded(client, client.resizeVolume(id=volume["id"], size=2, shrinkok=True))[
         "volume"
     ]
     assert shrunk["size"] == 2 * GIB
-    assert allocated(admin, lab.zone.pool["id"]) == before + GIB
+    assert pool_allocated(admin, lab.zone.pool["id"]) == before + GIB
 
     limit(admin, tenant, resourcetype=10, max=4)
-    failed = job_error(client, client.resizeVolume(id=volume["id"], size=20))
-    assert failed["errorcode"] == 532
+    error = failed(client, client.resizeVolume(id=volume["id"], size=20))
+    assert error["errorcode"] == 532
     assert listed(client, volume["id"])["size"] == 2 * GIB
-    assert allocated(admin, lab.zone.pool["id"]) == before + GIB
+    assert pool_allocated(admin, lab.zone.pool["id"]) == before + GIB
 
 
 def test_a_fixed_size_volume_resizes_only_to_another_offering(tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    volume = job_result(
+    volume = succeeded(
         client, client.createVolume(zoneid=lab.zone.id, diskofferingid=lab.fixed["id"])
     )["volume"]
     error = api_error(client.resizeVolume, id=volume["id"], size=5)
     assert (error.errorcode, "customizable" in error.errortext) == (431, True)
-    resized = job_result(
+    resized = succeeded(
         client, client.resizeVolume(id=volume["id"], diskofferingid=lab.custom["id"], size=4)
     )["volume"]
     assert (resized["size"], resized["diskofferingid"], resized["state"]) == (
@@ -446,39 +317,39 @@ def test_migrate_moves_data_and_capacity(admin: CloudStack, tenant: Tenant, lab:
         scope="zone",
         hypervisor="Simulator",
     )["storagepool"]
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     volume = attach(client, new_volume(client, lab, size=1), vm)
-    first_before = allocated(admin, lab.zone.pool["id"])
+    first_before = pool_allocated(admin, lab.zone.pool["id"])
 
     error = api_error(admin.migrateVolume, volumeid=volume["id"], storageid=second["id"])
     assert (error.errorcode, "livemigrate" in error.errortext) == (431, True)
 
-    moved = job_result(
+    moved = succeeded(
         admin, admin.migrateVolume(volumeid=volume["id"], storageid=second["id"], livemigrate=True)
     )["volume"]
     assert moved["storageid"] == second["id"] and moved["state"] == "Ready"
-    assert allocated(admin, second["id"]) == GIB
-    assert allocated(admin, lab.zone.pool["id"]) == first_before - GIB
+    assert pool_allocated(admin, second["id"]) == GIB
+    assert pool_allocated(admin, lab.zone.pool["id"]) == first_before - GIB
     assert (lab.root / "primary2" / "volumes" / volume["id"]).exists()
     assert not data_file(lab, volume["id"]).exists()
 
     detached = detach(client, moved)
-    back = job_result(
+    back = succeeded(
         admin, admin.migrateVolume(volumeid=detached["id"], storageid=lab.zone.pool["id"])
     )["volume"]
     assert back["storageid"] == lab.zone.pool["id"]
-    assert allocated(admin, second["id"]) == 0
+    assert pool_allocated(admin, second["id"]) == 0
     error = api_error(admin.migrateVolume, volumeid=volume["id"], storageid=lab.zone.pool["id"])
     assert (error.errorcode, "already on" in error.errortext) == (431, True)
 
 
 def test_create_with_a_vm_attaches_at_once(tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     answer = client.createVolume(
         zoneid=lab.zone.id, diskofferingid=lab.fixed["id"], virtualmachineid=vm["id"]
     )
-    volume = job_result(client, answer)["volume"]
+    volume = succeeded(client, answer)["volume"]
     assert (volume["state"], volume["virtualmachineid"], volume["deviceid"]) == (
         "Ready",
         vm["id"],
@@ -489,7 +360,7 @@ def test_create_with_a_vm_attaches_at_once(tenant: Tenant, lab: Lab) -> None:
 
 def test_list_filters(admin: CloudStack, tenant: Tenant, lab: Lab) -> None:
     client = tenant.client()
-    vm = deploy(client, lab)
+    vm = lab_vm(client, lab)
     host_id = admin.listVirtualMachines(id=vm["id"])["virtualmachine"][0]["hostid"]
     data = attach(client, new_volume(client, lab, name=unique("findme")), vm)
     spare = new_volume(client, lab)
