@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from native.model import Host, ServiceOffering, User, VirtualMachine
+from native.model import Host, ServiceOffering, VirtualMachine
 from native.services import vm_orchestrator
 from native.services.alerts import ALERT_USERVM, raise_alert
 from native.services.caller import Caller
@@ -33,13 +33,6 @@ log = logging.getLogger(__name__)
 
 
 HOST_DOWN = "Down"
-
-
-def owner_of(session: Session, vm: VirtualMachine) -> Caller:
-    """The VM's owner as a caller, so that its events land on the VM's account."""
-    user = session.get(User, vm.user_id)
-    assert user is not None
-    return Caller.of(user)
 
 
 def is_ha(session: Session, vm: VirtualMachine) -> bool:
@@ -111,7 +104,9 @@ def recover_vm(runtime: Runtime, *, vm_id: int, host: FailedHost) -> bool:
             return False
         session.commit()
         if restart:
-            _restart(session, runtime, vm=vm, owner=owner_of(session, vm), host=host)
+            _restart(
+                session, runtime, vm=vm, owner=vm_orchestrator.owner_caller(session, vm), host=host
+            )
     return True
 
 

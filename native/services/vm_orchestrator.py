@@ -17,8 +17,17 @@ from sqlalchemy.orm import Session
 
 from native.drivers.hypervisor.base import DiskSpec, DriverError, PowerState, VmSpec
 from native.drivers.storage.base import StorageError
-from native.model import DiskOffering, Host, ServiceOffering, StoragePool, VirtualMachine, Volume
+from native.model import (
+    DiskOffering,
+    Host,
+    ServiceOffering,
+    StoragePool,
+    User,
+    VirtualMachine,
+    Volume,
+)
 from native.services import capacity, planner
+from native.services.caller import Caller
 from native.services.errors import (
     CloudError,
     InsufficientCapacity,
@@ -559,6 +568,14 @@ def scale_vm(
         steps.done()
 
 
+def owner_caller(session: Session, vm: VirtualMachine) -> Caller:
+    """The user who deployed the VM, as a caller: system actions on the VM are recorded on
+    its account so that the owner sees them."""
+    user = session.get(User, vm.user_id)
+    assert user is not None
+    return Caller.of(user)
+
+
 def mark_stopped_after_host_failure(
     session: Session, runtime: Runtime, *, vm: VirtualMachine, reason: str
 ) -> None:
@@ -571,7 +588,7 @@ def mark_stopped_after_host_failure(
     release_placement(session, vm)
     record_event(
         session,
-        caller=None,
+        caller=owner_caller(session, vm),
         event_type="VM.STOP",
         level="WARN",
         description=f"VM {vm.instance_name} ({vm.uuid}) stopped: {reason}",
