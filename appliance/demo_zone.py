@@ -134,6 +134,15 @@ def build_demo_zone(runtime: Runtime, *, data_dir: Path) -> str:
     template = storage / "templates" / "tiny.qcow2"
     template.parent.mkdir(parents=True, exist_ok=True)
     template.write_bytes(empty_qcow2(virtual_size=GIB))
+    zone = _infrastructure(api, storage=storage)
+    _offerings(api)
+    _register_template(api, template=template)
+    api("updateZone", {"id": zone, "allocationstate": "Enabled"})
+    return zone
+
+
+def _infrastructure(api: _Admin, *, storage: Path) -> str:
+    """Zone, pod, cluster, hosts, primary storage and image store; the zone's id."""
     zone = api.created(
         "createZone",
         {
@@ -156,25 +165,18 @@ def build_demo_zone(runtime: Runtime, *, data_dir: Path) -> str:
         },
         "pod",
     )
+    placement = {"zoneid": zone, "podid": pod, "hypervisor": "Simulator"}
     cluster = api.created(
         "addCluster",
-        {
-            "zoneid": zone,
-            "podid": pod,
-            "clustername": "cluster1",
-            "hypervisor": "Simulator",
-            "clustertype": "CloudManaged",
-        },
+        {**placement, "clustername": "cluster1", "clustertype": "CloudManaged"},
         "cluster",
     )
     for index in range(1, HOSTS + 1):
         api(
             "addHost",
             {
-                "zoneid": zone,
-                "podid": pod,
+                **placement,
                 "clusterid": cluster,
-                "hypervisor": "Simulator",
                 "url": f"simulator://demo-host-{index}?cpu={HOST_CPUS}&mem={HOST_MEMORY_MIB}",
                 "username": "root",
                 "password": "simulator",
@@ -199,6 +201,11 @@ def build_demo_zone(runtime: Runtime, *, data_dir: Path) -> str:
             "url": (storage / "secondary").as_uri(),
         },
     )
+    return zone
+
+
+def _offerings(api: _Admin) -> None:
+    """The EC2-named compute offerings and the custom-size disk offerings."""
     for offering in CATALOGUE:
         api(
             "createServiceOffering",
@@ -212,6 +219,10 @@ def build_demo_zone(runtime: Runtime, *, data_dir: Path) -> str:
         )
     for name, text in DISK_OFFERINGS:
         api("createDiskOffering", {"name": name, "displaytext": text, "customized": "true"})
+
+
+def _register_template(api: _Admin, *, template: Path) -> None:
+    """The tiny public, featured template, downloaded in the background to every zone."""
     os_type = api("listOsTypes", {"description": "Other Linux (64-bit)"})["ostype"][0]["id"]
     api(
         "registerTemplate",
@@ -228,5 +239,3 @@ def build_demo_zone(runtime: Runtime, *, data_dir: Path) -> str:
             "passwordenabled": "false",
         },
     )
-    api("updateZone", {"id": zone, "allocationstate": "Enabled"})
-    return zone
