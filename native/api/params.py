@@ -15,7 +15,7 @@ import abc
 import datetime as dt
 import re
 import uuid as uuidlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast, overload
 
@@ -131,13 +131,29 @@ class DateKind(Kind[dt.datetime]):
         )
 
 
+Visible = Callable[[Session, Caller, T], bool]
+"""A rule for which rows of one kind a caller may name (in place of `can_see`)."""
+
+
 class UuidKind(Kind[T]):
-    """A UUID naming a live row of `entity` that the caller may see; parses to the row."""
+    """A UUID naming a live row of `entity` that the caller may see; parses to the row.
+
+    `visible` replaces `visibility.can_see` as the rule (a rule may call it itself);
+    `include_removed` also names soft-removed rows.
+    """
 
     type_name = "uuid"
 
-    def __init__(self, entity: type[T]) -> None:
+    def __init__(
+        self,
+        entity: type[T],
+        *,
+        visible: Visible[T] | None = None,
+        include_removed: bool = False,
+    ) -> None:
         self.entity = entity
+        self.visible = visible
+        self.include_removed = include_removed
 
     def parse(self, raw: str, *, name: str, scope: ParseScope) -> T:
         text = raw.strip()
@@ -147,12 +163,17 @@ class UuidKind(Kind[T]):
             raise self._unknown(scope, name, raw) from None
         model = cast(Any, self.entity)
         query = select(model).where(model.uuid == text)
-        if hasattr(model, "removed"):
+        if hasattr(model, "removed") and not self.include_removed:
             query = query.where(model.removed.is_(None))
-        row = scope.session.scalars(query).first()
-        if row is None or not can_see(scope.caller, row, scope.session):
+        row = cast(T | None, scope.session.scalars(query).first())
+        if row is None or not self._visible(scope, row):
             raise self._unknown(scope, name, raw)
-        return cast(T, row)
+        return row
+
+    def _visible(self, scope: ParseScope, row: T) -> bool:
+        if self.visible is None:
+            return can_see(scope.caller, row, scope.session)
+        return self.visible(scope.session, scope.caller, row)
 
     def _unknown(self, scope: ParseScope, name: str, raw: str) -> InvalidParameterValue:
         return invalid_value(
@@ -352,18 +373,49 @@ def date(
 
 
 def uuid_of(
-    entity: type[T], *, description: str, since: str | None = None, api_name: str | None = None
+    entity: type[T],
+    *,
+    description: str,
+    since: str | None = None,
+    api_name: str | None = None,
+    visible: Visible[T] | None = None,
+    include_removed: bool = False,
 ) -> Param[T | None]:
-    """The UUID of a live `entity` row the caller may see, parsed to the row itself."""
+    """The UUID of a live `entity` row the caller may see, parsed to the row itself.
+
+    `visible` and `include_removed` are as for `UuidKind`.
+    """
     return Param(
-        UuidKind(entity), description=description, length=40, since=since, api_name=api_name
+        UuidKind(entity, visible=visible, include_removed=include_removed),
+        description=description,
+        length=40,
+        since=since,
+        api_name=api_name,
+    )
+
+
+def uuids_of(
+    entity: type[T],
+    *,
+    description: str,
+    since: str | None = None,
+    api_name: str | None = None,
+    visible: Visible[T] | None = None,
+    include_removed: bool = False,
+) -> Param[list[T] | None]:
+    """A comma-separated list of `uuid_of` values, parsed to the rows."""
+    return list_of(
+        UuidKind(entity, visible=visible, include_removed=include_removed),
+        description=description,
+        since=since,
+        api_name=api_name,
     )
 
 
 def list_of(
     item: Kind[T], *, description: str, since: str | None = None, api_name: str | None = None
 ) -> Param[list[T] | None]:
-    """A comma-separated list, each item parsed as `item` (e.g. `UuidKind(Account)`)."""
+    """A comma-separated list, each item parsed as `item` (`uuids_of` for lists of rows)."""
     return Param(
         ListKind(item), description=description, length=None, since=since, api_name=api_name
     )

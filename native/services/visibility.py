@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, true
 from sqlalchemy.orm import Session
 
-from native.model import Account, AsyncJob, Domain, Event, Role, User
+from native.model import Account, Domain, Role, User
 from native.services.caller import Caller, RoleType
 
 _ROLE_RANK = {RoleType.ADMIN: 0, RoleType.DOMAIN_ADMIN: 1, RoleType.USER: 2}
@@ -35,7 +35,12 @@ def can_see_role(caller: Caller, role: Role) -> bool:
 
 
 def can_see(caller: Caller, entity: object, session: Session) -> bool:
-    """Whether the caller may see (and so name) this row. Unknown kinds are admin-only."""
+    """Whether the caller may see (and so name) this row.
+
+    Identity rows follow their own rules; any other row with an `account_id` is visible
+    when its owner account is (one without an owner to root admins only). Rows of other
+    kinds are admin-only.
+    """
     if isinstance(entity, Domain):
         return domain_path_in_scope(caller, entity.path)
     if isinstance(entity, Account):
@@ -44,12 +49,16 @@ def can_see(caller: Caller, entity: object, session: Session) -> bool:
         return can_see_account(caller, entity.account)
     if isinstance(entity, Role):
         return can_see_role(caller, entity)
-    if isinstance(entity, AsyncJob | Event):
-        if entity.account_id is None:
-            return caller.is_root_admin
-        owner = session.get(Account, entity.account_id)
-        return owner is not None and can_see_account(caller, owner)
+    if hasattr(entity, "account_id"):
+        return _can_see_owner(caller, entity.account_id, session)
     return caller.is_root_admin
+
+
+def _can_see_owner(caller: Caller, account_id: int | None, session: Session) -> bool:
+    if account_id is None:
+        return caller.is_root_admin
+    owner = session.get(Account, account_id)
+    return owner is not None and can_see_account(caller, owner)
 
 
 def accounts_clause(caller: Caller) -> ColumnElement[bool]:

@@ -9,7 +9,6 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListCommand, ListOwnedCommand
-from native.api.commands.vm_params import owned_uuid
 from native.api.params import string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Account, AffinityGroup, AffinityGroupVm, Domain, VirtualMachine
@@ -119,7 +118,7 @@ class DeleteAffinityGroup(
 ):
     """Deletes affinity group"""
 
-    id = owned_uuid(
+    id = uuid_of(
         AffinityGroup,
         description="The ID of the affinity group. Mutually exclusive with name parameter",
     )
@@ -163,10 +162,10 @@ class ListAffinityGroups(
 ):
     """Lists affinity groups"""
 
-    id = owned_uuid(AffinityGroup, description="list the affinity group by the ID provided")
+    id = uuid_of(AffinityGroup, description="list the affinity group by the ID provided")
     name = string(description="lists affinity groups by name")
     type = string(description="lists affinity groups by type")
-    virtualmachineid = owned_uuid(
+    virtualmachineid = uuid_of(
         VirtualMachine, description="lists affinity groups by virtual machine ID"
     )
 

@@ -7,10 +7,10 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from native.api.command import ADMINS, ALL_ROLES, Command, CommandContext, ListCommand
-from native.api.commands._visible import visible_uuid_of
 from native.api.commands.service_offerings import placement_names
 from native.api.params import boolean, integer, long, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
+from native.api.visible import enabled_zone, usable_offering
 from native.model import DiskOffering, Domain, Zone
 from native.services import offerings
 from native.services.offerings import GIB
@@ -142,11 +142,14 @@ class ListDiskOfferings(
     only those marked to display.
     """
 
-    id = visible_uuid_of(DiskOffering, description="ID of the disk offering")
+    id = uuid_of(DiskOffering, visible=usable_offering, description="ID of the disk offering")
     name = string(description="name of the disk offering")
     domainid = uuid_of(Domain, description="the ID of the domain of the disk offering.")
-    zoneid = visible_uuid_of(
-        Zone, description="id of zone disk offering is associated with", since="4.13"
+    zoneid = uuid_of(
+        Zone,
+        visible=enabled_zone,
+        description="id of zone disk offering is associated with",
+        since="4.13",
     )
 
     def _conditions(self, ctx: CommandContext) -> list[ColumnElement[bool]]:
@@ -190,7 +193,9 @@ class UpdateDiskOffering(
 ):
     """Updates a disk offering."""
 
-    id = visible_uuid_of(DiskOffering, description="ID of the disk offering").required()
+    id = uuid_of(
+        DiskOffering, visible=usable_offering, description="ID of the disk offering"
+    ).required()
     name = string(description="updates name of the disk offering with this value")
     displaytext = string(
         description="updates alternate display text of the disk offering with this value",
@@ -230,7 +235,9 @@ class DeleteDiskOffering(
 ):
     """Deletes a disk offering."""
 
-    id = visible_uuid_of(DiskOffering, description="ID of the disk offering").required()
+    id = uuid_of(
+        DiskOffering, visible=usable_offering, description="ID of the disk offering"
+    ).required()
 
     def execute(self, ctx: CommandContext) -> SuccessResult:
         offerings.check_manageable(ctx.caller, ctx.session, self.id)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from native.api.command import ALL_ROLES, CommandContext, ListCommand
-from native.api.commands._visible import visible_uuid_of
+from native.api.params import uuid_of
 from native.api.responses import Field, ListResult, ResponseObject
+from native.api.visible import enabled_zone
 from native.model import Zone
 
 
@@ -24,7 +25,7 @@ class ListHypervisors(
     The hypervisor types this management server has drivers for.
     """
 
-    zoneid = visible_uuid_of(Zone, description="the zone id for listing hypervisors.")
+    zoneid = uuid_of(Zone, visible=enabled_zone, description="the zone id for listing hypervisors.")
 
     def execute(self, ctx: CommandContext) -> ListResult:
         names = ctx.runtime.drivers.hypervisor_types

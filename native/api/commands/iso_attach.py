@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from native.api.command import ALL_ROLES, Command, CommandContext
 from native.api.commands.virtual_machines import VmResponse, render
-from native.api.commands.vm_params import any_uuid, owned_uuid
+from native.api.params import uuid_of
+from native.api.visible import anyone
 from native.model import Template, VirtualMachine
 from native.services import vm_iso, vms
 
@@ -20,8 +21,8 @@ class AttachIso(
 ):
     """Attaches an ISO to a virtual machine."""
 
-    id = any_uuid(Template, description="the ID of the ISO file").required()
-    virtualmachineid = owned_uuid(
+    id = uuid_of(Template, visible=anyone, description="the ID of the ISO file").required()
+    virtualmachineid = uuid_of(
         VirtualMachine, description="the ID of the virtual machine"
     ).required()
 
@@ -48,7 +49,7 @@ class DetachIso(
 ):
     """Detaches any ISO file (if any) currently attached to a virtual machine."""
 
-    virtualmachineid = owned_uuid(
+    virtualmachineid = uuid_of(
         VirtualMachine, description="The ID of the virtual machine"
     ).required()
 

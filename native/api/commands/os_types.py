@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from native.api.command import ALL_ROLES, CommandContext, ListCommand
-from native.api.commands._visible import visible_uuid_of
-from native.api.params import string
+from native.api.params import string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject
+from native.api.visible import anyone
 from native.model import GuestOsCategory, GuestOsType
 
 
@@ -41,7 +41,7 @@ class OsCategoryResponse(ResponseObject, object_name="oscategory"):
 class ListOsTypes(ListCommand, api="listOsTypes", response=OsTypeResponse, authorized=ALL_ROLES):
     """Lists all supported OS types for this cloud."""
 
-    id = visible_uuid_of(GuestOsType, description="list by Os type Id")
+    id = uuid_of(GuestOsType, visible=anyone, description="list by Os type Id")
     oscategoryid = string(description="list by Os Category id", length=40)
     description = string(description="list os by description", since="3.0.1")
 
@@ -63,7 +63,7 @@ class ListOsTypes(ListCommand, api="listOsTypes", response=OsTypeResponse, autho
         count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = ctx.session.execute(
             query.order_by(GuestOsType.description).offset(offset).limit(limit)
-        ).tuples()
+        )
         return ListResult(
             [OsTypeResponse.of(os_type, category) for os_type, category in rows], count
         )

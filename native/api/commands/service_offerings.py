@@ -7,9 +7,9 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from native.api.command import ADMINS, ALL_ROLES, Command, CommandContext, ListCommand
-from native.api.commands._visible import visible_uuid_of
 from native.api.params import boolean, integer, long, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
+from native.api.visible import enabled_zone, usable_offering
 from native.model import DiskOffering, Domain, ServiceOffering, VirtualMachine, Zone
 from native.services import offerings
 from native.services.errors import InvalidParameterValue
@@ -217,16 +217,19 @@ class ListServiceOfferings(
     `virtualmachineid`, the offerings the VM may change to (same storage type, not its own).
     """
 
-    id = visible_uuid_of(ServiceOffering, description="ID of the service offering")
+    id = uuid_of(ServiceOffering, visible=usable_offering, description="ID of the service offering")
     name = string(description="name of the service offering")
     domainid = uuid_of(
         Domain, description="the ID of the domain associated with the service offering"
     )
-    zoneid = visible_uuid_of(
-        Zone, description="id of zone offering is associated with", since="4.13"
+    zoneid = uuid_of(
+        Zone,
+        visible=enabled_zone,
+        description="id of zone offering is associated with",
+        since="4.13",
     )
     issystem = boolean(description="is this a system vm offering")
-    virtualmachineid = visible_uuid_of(
+    virtualmachineid = uuid_of(
         VirtualMachine,
         description="the ID of the virtual machine. Pass this in if you want to see the "
         "available service offering that a virtual machine can be changed to.",
@@ -316,8 +319,10 @@ class UpdateServiceOffering(
 ):
     """Updates a service offering."""
 
-    id = visible_uuid_of(
-        ServiceOffering, description="the ID of the service offering to be updated"
+    id = uuid_of(
+        ServiceOffering,
+        visible=usable_offering,
+        description="the ID of the service offering to be updated",
     ).required()
     name = string(description="the name of the service offering to be updated")
     displaytext = string(
@@ -357,7 +362,9 @@ class DeleteServiceOffering(
 ):
     """Deletes a service offering."""
 
-    id = visible_uuid_of(ServiceOffering, description="the ID of the service offering").required()
+    id = uuid_of(
+        ServiceOffering, visible=usable_offering, description="the ID of the service offering"
+    ).required()
 
     def execute(self, ctx: CommandContext) -> SuccessResult:
         offerings.check_manageable(ctx.caller, ctx.session, self.id)

@@ -9,11 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListCommand
-from native.api.commands._visible import VisibleUuidKind, visible_uuid_of
-from native.api.commands.snapshots import policy_uuid, policy_visible
 from native.api.commands.tags import TagResponse
-from native.api.params import boolean, integer, list_of, string
+from native.api.params import boolean, integer, string, uuid_of, uuids_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
+from native.api.visible import policy_of_visible_volume
 from native.model import Account, Domain, ResourceTag, SnapshotPolicy, Volume
 from native.services import snapshot_policies
 from native.services.errors import InvalidParameterValue
@@ -69,7 +68,7 @@ class CreateSnapshotPolicy(
     A volume has one policy per interval type: creating another of the same type updates it.
     """
 
-    volumeid = visible_uuid_of(Volume, description="the ID of the disk volume").required()
+    volumeid = uuid_of(Volume, description="the ID of the disk volume").required()
     intervaltype = string(
         description="valid values are HOURLY, DAILY, WEEKLY, and MONTHLY"
     ).required()
@@ -115,7 +114,11 @@ class UpdateSnapshotPolicy(
     `maxsnaps`; a new schedule or time zone moves the next run.
     """
 
-    id = policy_uuid(description="the ID of the snapshot policy").required()
+    id = uuid_of(
+        SnapshotPolicy,
+        visible=policy_of_visible_volume,
+        description="the ID of the snapshot policy",
+    ).required()
     fordisplay = boolean(
         description="an optional field, whether to the display the snapshot policy to the end "
         "user or not."
@@ -145,9 +148,14 @@ class DeleteSnapshotPolicies(
 ):
     """Deletes snapshot policies for the account."""
 
-    id = policy_uuid(description="the Id of the snapshot policy")
-    ids = list_of(
-        VisibleUuidKind(SnapshotPolicy, policy_visible),
+    id = uuid_of(
+        SnapshotPolicy,
+        visible=policy_of_visible_volume,
+        description="the Id of the snapshot policy",
+    )
+    ids = uuids_of(
+        SnapshotPolicy,
+        visible=policy_of_visible_volume,
         description="list of snapshots policy IDs separated by comma",
     )
 
@@ -170,8 +178,12 @@ class ListSnapshotPolicies(
     The policies of the volumes the caller may see, those of `volumeid` or the one `id`.
     """
 
-    volumeid = visible_uuid_of(Volume, description="the ID of the disk volume")
-    id = policy_uuid(description="the ID of the snapshot policy")
+    volumeid = uuid_of(Volume, description="the ID of the disk volume")
+    id = uuid_of(
+        SnapshotPolicy,
+        visible=policy_of_visible_volume,
+        description="the ID of the snapshot policy",
+    )
     fordisplay = boolean(
         description="list resources by display flag; only ROOT admin is eligible to pass this "
         "parameter",

@@ -8,11 +8,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListOwnedCommand
-from native.api.commands._visible import VISIBILITY, VisibleUuidKind, visible_uuid_of
 from native.api.commands.tags import TagResponse
 from native.api.commands.volumes import scope_clause
-from native.api.params import Param, list_of, map_of, string
+from native.api.params import map_of, string, uuid_of, uuids_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
+from native.api.visible import enabled_zone, policy_of_visible_volume
 from native.model import (
     Account,
     Domain,
@@ -25,30 +25,11 @@ from native.model import (
     Zone,
 )
 from native.services import snapshots
-from native.services.caller import Caller
 from native.services.errors import InvalidParameterValue
 from native.services.snapshot_policies import INTERVAL_TYPES
 from native.services.snapshots import SnapshotState
 from native.services.steps import Steps
 from native.services.tags import tag_clause, tags_of, tags_param
-from native.services.visibility import can_see_account
-
-
-def policy_visible(session: Session, caller: Caller, policy: SnapshotPolicy) -> bool:
-    """Whether the caller may see the account owning the policy's volume."""
-    volume = session.get(Volume, policy.volume_id)
-    owner = None if volume is None else session.get(Account, volume.account_id)
-    return owner is not None and can_see_account(caller, owner)
-
-
-def policy_uuid(*, description: str, api_name: str | None = None) -> Param[SnapshotPolicy | None]:
-    """The UUID of a snapshot policy of a volume the caller may see."""
-    return Param(
-        VisibleUuidKind(SnapshotPolicy, policy_visible),
-        description=description,
-        length=40,
-        api_name=api_name,
-    )
 
 
 class SnapshotResponse(ResponseObject, object_name="snapshot"):
@@ -135,10 +116,12 @@ class CreateSnapshot(
     the volume's account and counts against its snapshot and secondary storage limits.
     """
 
-    volumeid = visible_uuid_of(Volume, description="The ID of the disk volume").required()
+    volumeid = uuid_of(Volume, description="The ID of the disk volume").required()
     name = string(description="the name of the snapshot")
-    policyid = policy_uuid(
-        description="policy id of the snapshot, if this is null, then use MANUAL_POLICY."
+    policyid = uuid_of(
+        SnapshotPolicy,
+        visible=policy_of_visible_volume,
+        description="policy id of the snapshot, if this is null, then use MANUAL_POLICY.",
     )
 
     def create(self, ctx: CommandContext) -> str:
@@ -175,7 +158,7 @@ class DeleteSnapshot(
 ):
     """Deletes a snapshot of a disk volume."""
 
-    id = visible_uuid_of(Snapshot, description="The ID of the snapshot").required()
+    id = uuid_of(Snapshot, description="The ID of the snapshot").required()
 
     def create(self, ctx: CommandContext) -> None:
         if self.id.state not in (SnapshotState.BACKED_UP, SnapshotState.ERROR):
@@ -206,7 +189,7 @@ class RevertSnapshot(
     The volume must be detached or its VM Stopped; it keeps its size.
     """
 
-    id = visible_uuid_of(Snapshot, description="The ID of the snapshot").required()
+    id = uuid_of(Snapshot, description="The ID of the snapshot").required()
 
     def execute(self, ctx: CommandContext) -> SnapshotResponse:
         with Steps(ctx.session) as steps:
@@ -223,17 +206,17 @@ class ListSnapshots(
     `snapshottype` is MANUAL or RECURRING; `intervaltype` HOURLY, DAILY, WEEKLY or MONTHLY.
     """
 
-    id = visible_uuid_of(Snapshot, description="lists snapshot by snapshot ID")
-    ids = list_of(
-        VisibleUuidKind(Snapshot, VISIBILITY[Snapshot]),
+    id = uuid_of(Snapshot, description="lists snapshot by snapshot ID")
+    ids = uuids_of(
+        Snapshot,
         description="the IDs of the snapshots, mutually exclusive with id",
         since="4.9",
     )
-    volumeid = visible_uuid_of(Volume, description="the ID of the disk volume")
+    volumeid = uuid_of(Volume, description="the ID of the disk volume")
     snapshottype = string(description="valid values are MANUAL or RECURRING.")
     intervaltype = string(description="valid values are HOURLY, DAILY, WEEKLY, and MONTHLY.")
     name = string(description="lists snapshot by snapshot name")
-    zoneid = visible_uuid_of(Zone, description="list snapshots by zone id")
+    zoneid = uuid_of(Zone, visible=enabled_zone, description="list snapshots by zone id")
     tags = map_of(description="List resources by tags (key/value pairs)")
 
     def _types(self, query: Select[Snapshot]) -> Select[Snapshot]:

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListOwnedCommand
-from native.api.commands._visible import visible_kind, visible_uuid_of
 from native.api.commands.tags import TagResponse
 from native.api.params import (
     StringKind,
@@ -25,8 +24,10 @@ from native.api.params import (
     map_of,
     string,
     uuid_of,
+    uuids_of,
 )
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
+from native.api.visible import anyone, enabled_zone, visible_template
 from native.model import Account, Domain, GuestOsType, Snapshot, Template, Volume, Zone
 from native.services import accounts
 from native.services import tags as tagging
@@ -199,8 +200,10 @@ class RegisterImage(ImageCommand):
     zoneid = string(
         description="the ID of the zone the image is to be hosted on; -1 for every zone", length=40
     )
-    ostypeid = visible_uuid_of(
-        GuestOsType, description="the ID of the OS Type that best represents the OS of this image."
+    ostypeid = uuid_of(
+        GuestOsType,
+        visible=anyone,
+        description="the ID of the OS Type that best represents the OS of this image.",
     )
     checksum = string(
         description="the checksum value of this image: {ALGORITHM}hex or a bare MD5 hex digest"
@@ -331,14 +334,15 @@ FILTER_DESCRIPTION = (
 class ListImages(ListOwnedCommand, ImageCommand):
     """The parameters listTemplates and listIsos share."""
 
-    id = visible_uuid_of(Template, description="the image ID")
-    ids = list_of(
-        visible_kind(Template),
+    id = uuid_of(Template, visible=visible_template, description="the image ID")
+    ids = uuids_of(
+        Template,
+        visible=visible_template,
         description="the IDs of the images, mutually exclusive with id",
         since="4.9",
     )
     name = string(description="the image name")
-    zoneid = visible_uuid_of(Zone, description="list images by zoneId")
+    zoneid = uuid_of(Zone, visible=enabled_zone, description="list images by zoneId")
     hypervisor = string(description="the hypervisor for which to restrict the search")
     showremoved = boolean(description="show removed images as well")
     tags = map_of(description="List resources by tags (key/value pairs)")
@@ -389,11 +393,13 @@ class ListTemplates(
 class UpdateImage(ImageCommand):
     """The parameters updateTemplate and updateIso share."""
 
-    id = visible_uuid_of(Template, description="the ID of the image").required()
+    id = uuid_of(Template, visible=visible_template, description="the ID of the image").required()
     name = string(description="the name of the image")
     displaytext = string(description="the display text of the image", length=4096)
-    ostypeid = visible_uuid_of(
-        GuestOsType, description="the ID of the OS type that best represents the OS of this image."
+    ostypeid = uuid_of(
+        GuestOsType,
+        visible=anyone,
+        description="the ID of the OS type that best represents the OS of this image.",
     )
     passwordenabled = boolean(
         description="true if the image supports the password reset feature; default is false"
@@ -455,9 +461,11 @@ class UpdateTemplate(
 class DeleteImage(ImageCommand):
     """The parameters deleteTemplate and deleteIso share."""
 
-    id = visible_uuid_of(Template, description="the ID of the image").required()
-    zoneid = visible_uuid_of(
-        Zone, description="the ID of zone of the image; every zone when absent"
+    id = uuid_of(Template, visible=visible_template, description="the ID of the image").required()
+    zoneid = uuid_of(
+        Zone,
+        visible=enabled_zone,
+        description="the ID of zone of the image; every zone when absent",
     )
 
     def forced(self) -> bool:
@@ -508,14 +516,18 @@ class DeleteTemplate(
 class CopyImage(ImageCommand):
     """The parameters copyTemplate and copyIso share."""
 
-    id = visible_uuid_of(Template, description="the ID of the image").required()
-    sourcezoneid = visible_uuid_of(
+    id = uuid_of(Template, visible=visible_template, description="the ID of the image").required()
+    sourcezoneid = uuid_of(
         Zone,
+        visible=enabled_zone,
         description="ID of the zone the image is currently hosted on. If not specified and the image has a copy in only one zone, that zone is used.",
     )
-    destzoneid = visible_uuid_of(Zone, description="ID of the zone the image is being copied to.")
-    destzoneids = list_of(
-        visible_kind(Zone),
+    destzoneid = uuid_of(
+        Zone, visible=enabled_zone, description="ID of the zone the image is being copied to."
+    )
+    destzoneids = uuids_of(
+        Zone,
+        visible=enabled_zone,
         description="A list of IDs of the zones that the image needs to be copied to.",
         since="4.19",
     )
@@ -571,7 +583,7 @@ class TemplatePermissionsResponse(ResponseObject, object_name="templatepermissio
 class UpdateImagePermissions(ImageCommand):
     """The parameters updateTemplatePermissions and updateIsoPermissions share."""
 
-    id = visible_uuid_of(Template, description="the image ID").required()
+    id = uuid_of(Template, visible=visible_template, description="the image ID").required()
     accounts = list_of(
         StringKind(),
         description='a comma delimited list of accounts within caller\'s domain. If specified, "op" parameter has to be passed in.',
@@ -617,7 +629,7 @@ class UpdateTemplatePermissions(
 class ListImagePermissions(ImageCommand):
     """The parameters listTemplatePermissions and listIsoPermissions share."""
 
-    id = visible_uuid_of(Template, description="the image ID").required()
+    id = uuid_of(Template, visible=visible_template, description="the image ID").required()
 
     def execute(self, ctx: CommandContext) -> TemplatePermissionsResponse:
         template = self.image(self.id)
@@ -660,15 +672,16 @@ class CreateTemplate(
     displaytext = string(
         description="The display text of the template, defaults to the 'name'.", length=4096
     )
-    ostypeid = visible_uuid_of(
+    ostypeid = uuid_of(
         GuestOsType,
+        visible=anyone,
         description="the ID of the OS Type that best represents the OS of this template.",
     ).required()
-    volumeid = visible_uuid_of(
+    volumeid = uuid_of(
         Volume,
         description="the ID of the disk volume the template is being created from. Either this parameter, or snapshotId has to be passed in",
     )
-    snapshotid = visible_uuid_of(
+    snapshotid = uuid_of(
         Snapshot,
         description="the ID of the snapshot the template is being created from. Either this parameter, or volumeId has to be passed in",
     )

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from native.api.command import ALL_ROLES, Command, CommandContext, ListOwnedCommand
 from native.api.commands.affinity_groups import AffinityGroupResponse, groups_named
 from native.api.commands.tags import TagResponse
-from native.api.commands.vm_params import any_uuid, owned_uuid, owned_uuids
-from native.api.params import StringKind, boolean, list_of, long, map_of, string, uuid_of
+from native.api.params import StringKind, boolean, list_of, long, map_of, string, uuid_of, uuids_of
 from native.api.responses import Field, ListResult, ResponseObject
+from native.api.visible import anyone
 from native.model import (
     AffinityGroup,
     DiskOffering,
@@ -292,12 +292,16 @@ class DeployVirtualMachine(
     `networkids` is accepted but not used yet (networking comes in a later issue).
     """
 
-    zoneid = any_uuid(Zone, description="availability zone for the virtual machine").required()
-    serviceofferingid = any_uuid(
-        ServiceOffering, description="the ID of the service offering for the virtual machine"
+    zoneid = uuid_of(
+        Zone, visible=anyone, description="availability zone for the virtual machine"
     ).required()
-    templateid = any_uuid(
-        Template, description="the ID of the template for the virtual machine"
+    serviceofferingid = uuid_of(
+        ServiceOffering,
+        visible=anyone,
+        description="the ID of the service offering for the virtual machine",
+    ).required()
+    templateid = uuid_of(
+        Template, visible=anyone, description="the ID of the template for the virtual machine"
     ).required()
     networkids = list_of(
         StringKind(),
@@ -319,19 +323,21 @@ class DeployVirtualMachine(
     startvm = boolean(
         description="true if start vm after creating; defaulted to true if not specified"
     )
-    hostid = any_uuid(
+    hostid = uuid_of(
         Host,
+        visible=anyone,
         description="destination Host ID to deploy the VM to - parameter available for root admin only",
     )
-    diskofferingid = any_uuid(
+    diskofferingid = uuid_of(
         DiskOffering,
+        visible=anyone,
         description="the ID of the disk offering for the virtual machine (a data disk, or the root disk when deploying from an ISO)",
     )
     size = long(
         description="the arbitrary size for the DATADISK volume (GB). Mutually exclusive with diskOfferingId"
     )
     rootdisksize = long(description="Optional field to resize root disk on deploy (GB)")
-    affinitygroupids = owned_uuids(
+    affinitygroupids = uuids_of(
         AffinityGroup,
         description="comma separated list of affinity groups id that are going to be applied to the virtual machine.",
     )
@@ -415,26 +421,26 @@ class ListVirtualMachines(
     `networkid` is accepted but not used yet (NICs come with networking).
     """
 
-    id = owned_uuid(VirtualMachine, description="the ID of the virtual machine", removed_too=True)
-    ids = owned_uuids(
+    id = uuid_of(VirtualMachine, description="the ID of the virtual machine", include_removed=True)
+    ids = uuids_of(
         VirtualMachine,
         description="the IDs of the virtual machines, mutually exclusive with id",
         since="4.4",
-        removed_too=True,
+        include_removed=True,
     )
     state = string(
         description="state of the virtual machine. Possible values are: Running, Stopped, Present, Destroyed, Expunged. Present is used for the state equal not destroyed."
     )
-    zoneid = any_uuid(Zone, description="the availability zone ID")
-    hostid = any_uuid(Host, description="the host ID")
-    podid = any_uuid(Pod, description="the pod ID")
+    zoneid = uuid_of(Zone, visible=anyone, description="the availability zone ID")
+    hostid = uuid_of(Host, visible=anyone, description="the host ID")
+    podid = uuid_of(Pod, visible=anyone, description="the pod ID")
     name = string(description="name of the virtual machine (a substring match is not done)")
-    templateid = any_uuid(Template, description="list vms by template")
-    isoid = any_uuid(Template, description="list vms by iso")
-    serviceofferingid = any_uuid(
-        ServiceOffering, description="list by the service offering", since="4.4"
+    templateid = uuid_of(Template, visible=anyone, description="list vms by template")
+    isoid = uuid_of(Template, visible=anyone, description="list vms by iso")
+    serviceofferingid = uuid_of(
+        ServiceOffering, visible=anyone, description="list by the service offering", since="4.4"
     )
-    affinitygroupid = owned_uuid(AffinityGroup, description="list vms by affinity group")
+    affinitygroupid = uuid_of(AffinityGroup, description="list vms by affinity group")
     haenable = boolean(
         description="list by the High Availability offering; true if filtering VMs with HA enabled; false for VMs with HA disabled",
         since="4.15",

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from native.api.command import ALL_ROLES, ROOT_ADMIN, Command, CommandContext
 from native.api.commands.affinity_groups import groups_named
 from native.api.commands.virtual_machines import VmResponse, render
-from native.api.commands.vm_params import any_uuid, owned_uuid, owned_uuids
-from native.api.params import StringKind, boolean, list_of, map_of, string, uuid_of
+from native.api.params import StringKind, boolean, list_of, map_of, string, uuid_of, uuids_of
 from native.api.responses import Field, ResponseObject, SuccessResult
+from native.api.visible import anyone
 from native.model import (
     AffinityGroup,
     Domain,
@@ -37,7 +37,7 @@ def _details(entries: list[dict[str, str]] | None) -> dict[str, str]:
 class _VmCommand(Command):
     """A command acting on the VM named by `id` (checked visible to the caller)."""
 
-    id = owned_uuid(VirtualMachine, description="The ID of the virtual machine").required()
+    id = uuid_of(VirtualMachine, description="The ID of the virtual machine").required()
 
     def vm(self, ctx: CommandContext) -> VirtualMachine:
         vms.check_access(ctx.session, ctx.caller, self.id)
@@ -60,8 +60,9 @@ class StartVirtualMachine(
 ):
     """Starts a virtual machine."""
 
-    hostid = any_uuid(
+    hostid = uuid_of(
         Host,
+        visible=anyone,
         description="destination Host ID to deploy the VM to - parameter available for root admin only",
     )
 
@@ -221,8 +222,10 @@ class UpdateVirtualMachine(
         description="true if high-availability is enabled for the virtual machine, false otherwise"
     )
     details = map_of(description="Details in key/value pairs.")
-    ostypeid = any_uuid(
-        GuestOsType, description="the ID of the OS type that best represents this VM."
+    ostypeid = uuid_of(
+        GuestOsType,
+        visible=anyone,
+        description="the ID of the OS type that best represents this VM.",
     )
     displayvm = boolean(
         description="an optional field, whether to the display the vm to the end user or not."
@@ -254,8 +257,10 @@ class ScaleVirtualMachine(
 ):
     """Scales the virtual machine to a new service offering. This command also considers the volume size in the service offering or disk offering linked to the new service offering and apply all characteristics to the root volume."""
 
-    serviceofferingid = any_uuid(
-        ServiceOffering, description="the ID of the service offering for the virtual machine"
+    serviceofferingid = uuid_of(
+        ServiceOffering,
+        visible=anyone,
+        description="the ID of the service offering for the virtual machine",
     ).required()
     details = map_of(
         description="name value pairs of custom parameters for cpuspeed, memory and cpunumber. example details[i].name=value"
@@ -283,8 +288,10 @@ class ChangeServiceForVirtualMachine(
 ):
     """Changes the service offering for a virtual machine. The virtual machine must be in a "Stopped" state for this command to take effect."""
 
-    serviceofferingid = any_uuid(
-        ServiceOffering, description="the service offering ID to apply to the virtual machine"
+    serviceofferingid = uuid_of(
+        ServiceOffering,
+        visible=anyone,
+        description="the service offering ID to apply to the virtual machine",
     ).required()
     details = map_of(
         description="name value pairs of custom parameters for cpuspeed, memory and cpunumber. example details[i].name=value"
@@ -318,12 +325,13 @@ class MigrateVirtualMachine(
     cluster); a Stopped VM's volumes move to `storageid`.
     """
 
-    virtualmachineid = owned_uuid(
+    virtualmachineid = uuid_of(
         VirtualMachine, description="the ID of the virtual machine"
     ).required()
-    hostid = any_uuid(Host, description="Destination Host ID to migrate VM to.")
-    storageid = any_uuid(
+    hostid = uuid_of(Host, visible=anyone, description="Destination Host ID to migrate VM to.")
+    storageid = uuid_of(
         StoragePool,
+        visible=anyone,
         description="Destination storage pool ID to migrate VM volumes to. Required for migrating the root disk volume",
     )
     autoselect = boolean(
@@ -378,10 +386,10 @@ class MigrateVirtualMachineWithVolume(
     (moving the volumes of a running VM is not supported yet).
     """
 
-    virtualmachineid = owned_uuid(
+    virtualmachineid = uuid_of(
         VirtualMachine, description="the ID of the virtual machine"
     ).required()
-    hostid = any_uuid(Host, description="Destination Host ID to migrate VM to.")
+    hostid = uuid_of(Host, visible=anyone, description="Destination Host ID to migrate VM to.")
     migrateto = map_of(
         description="Storage to pool mapping. This parameter specifies the mapping between a volume and a pool where you want to migrate that volume. Format of this parameter: migrateto[volume-index].volume=<uuid>&migrateto[volume-index].pool=<uuid>"
     )
@@ -513,7 +521,7 @@ class UpdateVMAffinityGroup(
 ):
     """Updates the affinity/anti-affinity group associations of a virtual machine. The VM has to be stopped and restarted for the new properties to take effect."""
 
-    affinitygroupids = owned_uuids(
+    affinitygroupids = uuids_of(
         AffinityGroup,
         description="comma separated list of affinity groups id that are going to be applied to the virtual machine. Should be passed only when vm is created from a zone with Basic Network support. Mutually exclusive with securitygroupnames parameter",
     )

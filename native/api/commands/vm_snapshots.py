@@ -4,34 +4,20 @@ deleteVMSnapshot."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListOwnedCommand
-from native.api.commands._visible import VisibleUuidKind, visible_uuid_of
 from native.api.commands.tags import TagResponse
 from native.api.commands.virtual_machines import VmResponse, render
 from native.api.commands.volumes import scope_clause
-from native.api.params import Param, boolean, list_of, map_of, string
+from native.api.params import boolean, map_of, string, uuid_of, uuids_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Account, Domain, ResourceTag, VirtualMachine, VmSnapshot, Zone
 from native.services import vm_snapshots
-from native.services.caller import Caller
 from native.services.steps import Steps
 from native.services.tags import tag_clause, tags_of, tags_param
-from native.services.visibility import can_see_account
-
-
-def _owned(session: Session, caller: Caller, row: Any) -> bool:
-    owner = session.get(Account, row.account_id)
-    return owner is not None and can_see_account(caller, owner)
-
-
-def vm_snapshot_uuid(*, description: str) -> Param[VmSnapshot | None]:
-    """The UUID of a VM snapshot whose account the caller may see."""
-    return Param(VisibleUuidKind(VmSnapshot, _owned), description=description, length=40)
 
 
 class VMSnapshotResponse(ResponseObject, object_name="vmsnapshot"):
@@ -107,7 +93,7 @@ class CreateVMSnapshot(
     VM has VM snapshots its volumes cannot be attached, detached or resized.
     """
 
-    virtualmachineid = visible_uuid_of(VirtualMachine, description="The ID of the vm").required()
+    virtualmachineid = uuid_of(VirtualMachine, description="The ID of the vm").required()
     name = string(description="The display name of the snapshot")
     description = string(description="The description of the snapshot", length=4096)
     snapshotmemory = boolean(
@@ -153,7 +139,7 @@ class RevertToVMSnapshot(
     the answer is the VM.
     """
 
-    vmsnapshotid = vm_snapshot_uuid(description="The ID of the vm snapshot").required()
+    vmsnapshotid = uuid_of(VmSnapshot, description="The ID of the vm snapshot").required()
 
     def job_instance_id(self) -> str | None:
         return self.vmsnapshotid.uuid
@@ -177,7 +163,7 @@ class DeleteVMSnapshot(
 ):
     """Deletes a vmsnapshot."""
 
-    vmsnapshotid = vm_snapshot_uuid(description="The ID of the VM snapshot").required()
+    vmsnapshotid = uuid_of(VmSnapshot, description="The ID of the VM snapshot").required()
 
     def job_instance_id(self) -> str | None:
         return self.vmsnapshotid.uuid
@@ -200,13 +186,13 @@ class ListVMSnapshot(
 ):
     """List virtual machine snapshot by conditions"""
 
-    vmsnapshotid = vm_snapshot_uuid(description="The ID of the vm snapshot")
-    vmsnapshotids = list_of(
-        VisibleUuidKind(VmSnapshot, _owned),
+    vmsnapshotid = uuid_of(VmSnapshot, description="The ID of the vm snapshot")
+    vmsnapshotids = uuids_of(
+        VmSnapshot,
         description="the IDs of the vm snapshots, mutually exclusive with vmsnapshotid",
         since="4.9",
     )
-    virtualmachineid = visible_uuid_of(VirtualMachine, description="the ID of the vm")
+    virtualmachineid = uuid_of(VirtualMachine, description="the ID of the vm")
     state = string(description="state of the virtual machine snapshot")
     name = string(description="lists snapshot by snapshot name or display name")
     tags = map_of(description="List resources by tags (key/value pairs)")

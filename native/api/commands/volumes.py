@@ -10,10 +10,10 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListOwnedCommand
-from native.api.commands._visible import VISIBILITY, VisibleUuidKind, visible_uuid_of
 from native.api.commands.tags import TagResponse
-from native.api.params import boolean, list_of, long, map_of, string, uuid_of
+from native.api.params import boolean, long, map_of, string, uuid_of, uuids_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
+from native.api.visible import enabled_zone, usable_offering
 from native.model import (
     Account,
     Cluster,
@@ -242,19 +242,20 @@ class CreateVolume(
         description="the domain ID associated with the disk offering. If used with the account "
         "parameter returns the disk volume associated with the account for the specified domain.",
     )
-    diskofferingid = visible_uuid_of(
+    diskofferingid = uuid_of(
         DiskOffering,
+        visible=usable_offering,
         description="the ID of the disk offering. Either diskOfferingId or snapshotId must be "
         "passed in.",
     )
     size = long(description="Arbitrary volume size (GB), for custom disk offerings")
-    zoneid = visible_uuid_of(Zone, description="the ID of the availability zone")
-    snapshotid = visible_uuid_of(
+    zoneid = uuid_of(Zone, visible=enabled_zone, description="the ID of the availability zone")
+    snapshotid = uuid_of(
         Snapshot,
         description="the snapshot ID for the disk volume. Either diskOfferingId or snapshotId "
         "must be passed in.",
     )
-    virtualmachineid = visible_uuid_of(
+    virtualmachineid = uuid_of(
         VirtualMachine,
         description="the ID of the virtual machine; to be used with snapshot Id, VM to which the "
         "volume gets attached after creation",
@@ -335,8 +336,8 @@ class AttachVolume(
     volume is created on primary storage the VM reaches; a running VM gets it hot-plugged.
     """
 
-    id = visible_uuid_of(Volume, description="the ID of the disk volume").required()
-    virtualmachineid = visible_uuid_of(
+    id = uuid_of(Volume, description="the ID of the disk volume").required()
+    virtualmachineid = uuid_of(
         VirtualMachine, description="the ID of the virtual machine"
     ).required()
     deviceid = long(
@@ -377,11 +378,11 @@ class DetachVolume(
     Name the volume by `id`, or by `virtualmachineid` and `deviceid`.
     """
 
-    id = visible_uuid_of(Volume, description="the ID of the disk volume")
+    id = uuid_of(Volume, description="the ID of the disk volume")
     deviceid = long(
         description="the device ID on the virtual machine where volume is detached from"
     )
-    virtualmachineid = visible_uuid_of(
+    virtualmachineid = uuid_of(
         VirtualMachine,
         description="the ID of the virtual machine where the volume is detached from",
     )
@@ -436,9 +437,11 @@ class ResizeVolume(
     may instead get another disk offering. Shrinking needs `shrinkok=true`.
     """
 
-    id = visible_uuid_of(Volume, description="the ID of the disk volume").required()
+    id = uuid_of(Volume, description="the ID of the disk volume").required()
     size = long(description="New volume size in GB")
-    diskofferingid = visible_uuid_of(DiskOffering, description="new disk offering id")
+    diskofferingid = uuid_of(
+        DiskOffering, visible=usable_offering, description="new disk offering id"
+    )
     shrinkok = boolean(description="Verify OK to Shrink")
     miniops = long(description="New minimum number of IOPS")
     maxiops = long(description="New maximum number of IOPS")
@@ -479,7 +482,7 @@ class MigrateVolume(
     needs `livemigrate=true`.
     """
 
-    volumeid = visible_uuid_of(Volume, description="the ID of the volume").required()
+    volumeid = uuid_of(Volume, description="the ID of the volume").required()
     storageid = uuid_of(
         StoragePool, description="destination storage pool ID to migrate the volume to"
     ).required()
@@ -517,7 +520,7 @@ class DeleteVolume(
 ):
     """Deletes a detached disk volume."""
 
-    id = visible_uuid_of(Volume, description="The ID of the disk volume").required()
+    id = uuid_of(Volume, description="The ID of the disk volume").required()
 
     def execute(self, ctx: CommandContext) -> SuccessResult:
         with Steps(ctx.session) as steps:
@@ -536,23 +539,25 @@ class ListVolumes(
     `storageid` are for root admins.
     """
 
-    id = visible_uuid_of(Volume, description="the ID of the disk volume")
-    ids = list_of(
-        VisibleUuidKind(Volume, VISIBILITY[Volume]),
+    id = uuid_of(Volume, description="the ID of the disk volume")
+    ids = uuids_of(
+        Volume,
         description="the IDs of the volumes, mutually exclusive with id",
         since="4.9",
     )
     name = string(description="the name of the disk volume")
     type = string(description="the type of disk volume")
-    virtualmachineid = visible_uuid_of(VirtualMachine, description="the ID of the virtual machine")
-    zoneid = visible_uuid_of(Zone, description="the ID of the availability zone")
+    virtualmachineid = uuid_of(VirtualMachine, description="the ID of the virtual machine")
+    zoneid = uuid_of(Zone, visible=enabled_zone, description="the ID of the availability zone")
     podid = uuid_of(Pod, description="the pod id the disk volume belongs to")
     clusterid = uuid_of(Cluster, description="the cluster id the disk volume belongs to")
     hostid = uuid_of(Host, description="list volumes on specified host")
     storageid = uuid_of(
         StoragePool, description="the ID of the storage pool, available to ROOT admin only"
     )
-    diskofferingid = visible_uuid_of(DiskOffering, description="list volumes by disk offering")
+    diskofferingid = uuid_of(
+        DiskOffering, visible=usable_offering, description="list volumes by disk offering"
+    )
     state = string(
         description="state of the volume. Possible values are: Ready, Allocated, Destroy, Expunging, Expunged."
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListCommand
-from native.api.commands._visible import visible_uuid_of
 from native.api.commands.capacity import CapacityResponse, zone_capacities
 from native.api.params import boolean, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
+from native.api.visible import enabled_zone
 from native.model import Domain, Zone
 from native.services.infrastructure import zones
 from native.services.infrastructure.capacity_report import Level, Scope
@@ -184,7 +184,7 @@ class ListZones(
     Root admins see every zone; other callers only Enabled ones.
     """
 
-    id = visible_uuid_of(Zone, description="the ID of the zone")
+    id = uuid_of(Zone, visible=enabled_zone, description="the ID of the zone")
     name = string(description="the name of the zone", since="4.3.0")
     available = boolean(
         description="true if you want to retrieve all available Zones. False if you only want "

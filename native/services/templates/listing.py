@@ -178,7 +178,7 @@ def page(
     ordered = statement.order_by(
         func.max(Template.sort_key).desc(), Template.id, TemplateStore.zone_id
     )
-    rows = session.execute(ordered.offset(offset).limit(limit)).tuples().all()
+    rows = [(row[0], row[1]) for row in session.execute(ordered.offset(offset).limit(limit))]
     return views(session, iso=query.iso, entries=list(rows)), count
 
 
@@ -199,7 +199,7 @@ def views(
         .join(ImageStore, ImageStore.id == TemplateStore.store_id)
         .where(TemplateStore.template_id.in_(template_ids))
         .order_by(TemplateStore.id)
-    ).tuples():
+    ):
         copies[(copy.template_id, copy.zone_id)].append((copy, store))
     zone_ids = {zone_id for _, zone_id in entries if zone_id is not None}
     zones = {row.id: row for row in session.scalars(select(Zone).where(Zone.id.in_(zone_ids)))}
