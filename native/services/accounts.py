@@ -35,7 +35,11 @@ ACCOUNT_SCOPE = "account"
 
 
 def remove_account(session: Session, *, account: Account) -> None:
-    """Soft-delete an account and its users; their keys stop working and sessions end."""
+    """Soft-delete an account and its users; their keys stop working and sessions end.
+
+    The account is marked `cleanup_needed`: its resources are released afterwards by the
+    periodic `account_cleanup.CLEANUP_TASK`.
+    """
     now = utcnow()
     for user in session.scalars(
         select(User).where(User.account_id == account.id, User.removed.is_(None))
@@ -46,6 +50,7 @@ def remove_account(session: Session, *, account: Account) -> None:
         close_sessions_of_user(session, user_id=user.id)
     account.removed = now
     account.state = "removed"
+    account.cleanup_needed = True
 
 
 # --- lookups and checks ----------------------------------------------------------------

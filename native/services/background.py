@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from native.services.account_cleanup import CLEANUP_TASK
 from native.services.expunge import EXPUNGE_TASK
 from native.services.host_health import PING_TASK
 from native.services.periodic import PeriodicTask
@@ -13,4 +14,5 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     EXPUNGE_TASK,
     DOWNLOAD_TASK,
     SNAPSHOT_SCHEDULER,
+    CLEANUP_TASK,
 )
