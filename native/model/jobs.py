@@ -60,14 +60,14 @@ class ManagementServer(Base):
 
 
 class TaskLease(Base):
-    """The next due time of a periodic background task, shared by every management server.
+    """When a periodic background task last ran, shared by every management server.
 
-    A server runs a round only after moving `next_run` forward compare-and-swap, so each
+    A server runs a round only after moving `last_run` to now compare-and-swap, so each
     round runs on exactly one server.
     """
 
     __tablename__ = "task_lease"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    next_run: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_run: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     owner_msid: Mapped[str | None] = mapped_column(String(40), default=None)

@@ -1,8 +1,9 @@
 """Periodic background tasks (HA pings, snapshot schedules, expunging), run cluster-wide once.
 
 Every management server runs a `PeriodicRunner` over the same task list. Before a round,
-a server moves the task's `next_run` forward with a compare-and-swap on its lease row, so
-each round runs on exactly one server whatever the number of processes.
+a server moves the task's `last_run` to now with a compare-and-swap on its lease row, so
+each round runs on exactly one server whatever the number of processes. The interval is
+read at every check, so changing its setting takes effect at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from native.model import TaskLease, utcnow
@@ -40,13 +41,19 @@ def claim_round(runtime: Runtime, task: PeriodicTask) -> bool:
         if session.get(TaskLease, task.name) is None:
             try:
                 with session.begin_nested():
-                    session.add(TaskLease(name=task.name, next_run=now))
+                    session.add(TaskLease(name=task.name))
             except IntegrityError:
                 pass
         result = session.execute(
             update(TaskLease)
-            .where(TaskLease.name == task.name, TaskLease.next_run <= now)
-            .values(next_run=now + dt.timedelta(seconds=interval), owner_msid=runtime.msid)
+            .where(
+                TaskLease.name == task.name,
+                or_(
+                    TaskLease.last_run.is_(None),
+                    TaskLease.last_run <= now - dt.timedelta(seconds=interval),
+                ),
+            )
+            .values(last_run=now, owner_msid=runtime.msid)
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -54,10 +61,11 @@ def claim_round(runtime: Runtime, task: PeriodicTask) -> bool:
 def due_in(runtime: Runtime, task: PeriodicTask) -> float:
     """Seconds until the task's next round is due (0 if it is due or never ran)."""
     with runtime.db.session(write=False) as session:
-        next_run = session.scalar(select(TaskLease.next_run).where(TaskLease.name == task.name))
-    if next_run is None:
+        last_run = session.scalar(select(TaskLease.last_run).where(TaskLease.name == task.name))
+    if last_run is None:
         return 0.0
-    return max(0.0, (next_run - utcnow()).total_seconds())
+    due = last_run + dt.timedelta(seconds=task.interval(runtime))
+    return max(0.0, (due - utcnow()).total_seconds())
 
 
 class PeriodicRunner:

@@ -28,6 +28,9 @@ def test_only_one_server_claims_each_round(database_url: str) -> None:
     assert len(won) == 1
     assert not claim_round(runtimes[0], task)
     assert 3500 < due_in(runtimes[0], task) <= 3600
+    shorter = PeriodicTask(name="probe", interval=lambda runtime: 0.0, run=lambda runtime: None)
+    assert due_in(runtimes[0], shorter) == 0.0
+    assert claim_round(runtimes[0], shorter)
     for runtime in runtimes:
         runtime.db.dispose()
 

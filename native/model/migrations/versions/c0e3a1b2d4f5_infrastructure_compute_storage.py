@@ -2,7 +2,7 @@
 
 Revision ID: c0e3a1b2d4f5
 Revises: adddd43d11dd
-Create Date: 2026-11-23 00:35:31.178079
+Create Date: 2026-11-23 01:23:41.738765
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def upgrade() -> None:
     op.create_table(
         "task_lease",
         sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column("next_run", native.model.base.UTCDateTime(), nullable=False),
+        sa.Column("last_run", native.model.base.UTCDateTime(), nullable=True),
         sa.Column("owner_msid", sa.String(length=40), nullable=True),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_task_lease")),
     )
