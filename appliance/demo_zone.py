@@ -24,8 +24,10 @@ from native.services.runtime import Runtime
 
 ZONE_NAME = "zone1"
 HOSTS = 4
-HOST_CPUS = 32
-HOST_MEMORY_MIB = 131072
+HOST_CPUS = 64
+HOST_CPU_MHZ = 3000
+HOST_MEMORY_MIB = 262144
+CPU_OVERCOMMIT = 4
 GIB = 1024**3
 
 
@@ -171,13 +173,18 @@ def _infrastructure(api: _Admin, *, storage: Path) -> str:
         {**placement, "clustername": "cluster1", "clustertype": "CloudManaged"},
         "cluster",
     )
+    api(
+        "updateConfiguration",
+        {"name": "cpu.overprovisioning.factor", "value": str(CPU_OVERCOMMIT), "clusterid": cluster},
+    )
     for index in range(1, HOSTS + 1):
         api(
             "addHost",
             {
                 **placement,
                 "clusterid": cluster,
-                "url": f"simulator://demo-host-{index}?cpu={HOST_CPUS}&mem={HOST_MEMORY_MIB}",
+                "url": f"simulator://demo-host-{index}?cpu={HOST_CPUS}&speed={HOST_CPU_MHZ}"
+                f"&mem={HOST_MEMORY_MIB}",
                 "username": "root",
                 "password": "simulator",
             },
