@@ -182,6 +182,7 @@ def prepare(config: Config) -> Prepared:
     written. Otherwise the file is left exactly as it is.
     """
     from native.services.db import Database
+    from native.services.object_storage import ensure_default_pool
     from native.services.secrets import SecretBox
     from native.services.seed import ensure_defaults
 
@@ -195,6 +196,7 @@ def prepare(config: Config) -> Prepared:
     try:
         with db.session() as session:
             created = ensure_defaults(session, secrets=SecretBox(key=key))
+            ensure_default_pool(session, root=config.data_dir / "objectstore")
             if created is not None:
                 body = {
                     "endpoint": endpoint,

@@ -6,6 +6,13 @@ from native.model.events import Alert, Event
 from native.model.identity import Account, Domain, LoginSession, Role, RolePermission, User
 from native.model.infrastructure import Cluster, Host, ImageStore, Pod, StoragePool, Zone
 from native.model.jobs import AsyncJob, ManagementServer, TaskLease
+from native.model.object_storage import (
+    Bucket,
+    MultipartPart,
+    MultipartUpload,
+    ObjectStoragePool,
+    S3Object,
+)
 from native.model.offerings import DiskOffering, ServiceOffering
 from native.model.regions import Region
 from native.model.resources import ResourceCount, ResourceLimit, ResourceTag
@@ -27,6 +34,7 @@ __all__ = [
     "Alert",
     "AsyncJob",
     "Base",
+    "Bucket",
     "Cluster",
     "DiskOffering",
     "Domain",
@@ -37,6 +45,9 @@ __all__ = [
     "ImageStore",
     "LoginSession",
     "ManagementServer",
+    "MultipartPart",
+    "MultipartUpload",
+    "ObjectStoragePool",
     "Pod",
     "Region",
     "ResourceCount",
@@ -44,6 +55,7 @@ __all__ = [
     "ResourceTag",
     "Role",
     "RolePermission",
+    "S3Object",
     "ServiceOffering",
     "SettingValue",
     "Snapshot",

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from native.model import (
     Account,
     AffinityGroup,
+    Bucket,
     ResourceTag,
     Snapshot,
     SnapshotPolicy,
@@ -43,7 +44,15 @@ from native.model import (
     VmSnapshot,
     Volume,
 )
-from native.services import affinity, limits, snapshot_policies, ssh_keys, userdata
+from native.services import (
+    affinity,
+    buckets,
+    limits,
+    objects,
+    snapshot_policies,
+    ssh_keys,
+    userdata,
+)
 from native.services.caller import AccountType, Caller
 from native.services.errors import CloudError
 from native.services.events import record_event
@@ -248,6 +257,54 @@ def _clean_storage(cleanup: _Cleanup) -> None:
         cleanup.attempt(f"template {uuid}", _template_action(runtime, template_id))
 
 
+def _empty_bucket(runtime: Runtime, bucket: Bucket) -> None:
+    """Delete every version and delete marker of the bucket, a page at a time."""
+    while True:
+        page = objects.list_object_versions(runtime, bucket=bucket)
+        for version in page.versions:
+            objects.delete_object(
+                runtime, bucket=bucket, key=version.key, version_id=version.version_id
+            )
+        if not page.versions:
+            return
+
+
+def _objects_action(runtime: Runtime, bucket: Bucket) -> Action:
+    """Empties the bucket; the object services open their own transactions, so the session
+    this is handed stays unused (and holds no lock)."""
+
+    def action(_session: Session) -> None:
+        _empty_bucket(runtime, bucket)
+
+    return action
+
+
+def _bucket_action(runtime: Runtime, bucket: Bucket) -> Action:
+    def action(session: Session) -> None:
+        live = session.get(Bucket, bucket.id)
+        if live is not None and live.removed is None:
+            buckets.delete_bucket(session, runtime, bucket=live)
+
+    return action
+
+
+def _clean_buckets(cleanup: _Cleanup) -> None:
+    """Buckets: their objects (every version), then the buckets themselves."""
+    with cleanup.runtime.db.session(write=False) as session:
+        owned = list(
+            session.scalars(
+                select(Bucket).where(
+                    Bucket.account_id == cleanup.account_id, Bucket.removed.is_(None)
+                )
+            )
+        )
+    for bucket in owned:
+        if cleanup.attempt(
+            f"objects of bucket {bucket.name}", _objects_action(cleanup.runtime, bucket)
+        ):
+            cleanup.attempt(f"bucket {bucket.name}", _bucket_action(cleanup.runtime, bucket))
+
+
 def _drop_small_rows(session: Session, account_id: int) -> None:
     """SSH key pairs, user data, affinity groups, launch permissions and remaining tags
     (with the account row locked, so that two servers do this one after the other)."""
@@ -276,7 +333,15 @@ def _drop_small_rows(session: Session, account_id: int) -> None:
     )
 
 
-_LEFTOVERS: Sequence[Any] = (VirtualMachine, VmSnapshot, Volume, Snapshot, Template, AffinityGroup)
+_LEFTOVERS: Sequence[Any] = (
+    VirtualMachine,
+    VmSnapshot,
+    Volume,
+    Snapshot,
+    Template,
+    AffinityGroup,
+    Bucket,
+)
 
 
 def _finish(session: Session, *, account_id: int) -> bool:
@@ -328,6 +393,7 @@ def cleanup_account(runtime: Runtime, *, account_id: int) -> bool:
     cleanup.attempt("snapshot policies", lambda session: _drop_policies(session, account_id))
     _clean_vms(cleanup)
     _clean_storage(cleanup)
+    _clean_buckets(cleanup)
     cleanup.attempt(
         "key pairs, user data, affinity groups and tags",
         lambda session: _drop_small_rows(session, account_id),

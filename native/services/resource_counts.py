@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from native.model import (
     Account,
+    Bucket,
     Domain,
     ResourceCount,
     Snapshot,
@@ -92,6 +93,7 @@ COUNTERS: Mapping[ResourceType, Sequence[Counter]] = {
             condition=_LIVE_TEMPLATE,
             joins=((Template, TemplateStore.template_id == Template.id),),
         ),
+        Counter(account=Bucket.account_id, amount=Bucket.size, condition=Bucket.removed.is_(None)),
     ),
     ResourceType.TEMPLATE: (
         Counter(account=Template.account_id, amount=literal(1), condition=_LIVE_TEMPLATE),

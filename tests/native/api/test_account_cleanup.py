@@ -9,6 +9,7 @@ interval (60 s) after the start, so the first test polls for longer.
 from __future__ import annotations
 
 import base64
+import io
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from cs import CloudStack, CloudStackApiException
 
+from tests.support.objects import caller_of, object_api
 from tests.support.server import AltoServer, ServerFactory
 from tests.support.tenants import Tenant, admin_client, new_account, unique
 from tests.support.vms import allocated, succeeded
@@ -257,3 +259,26 @@ def test_a_failing_host_leaves_the_account_for_the_next_round(
         ),
         what="the VM expunged once its host stops it again",
     )
+
+
+def test_buckets_and_their_objects_go_with_the_account(
+    own_admin: CloudStack, server: AltoServer
+) -> None:
+    domain = own_admin.createDomain(name=unique("dom"))["domain"]
+    tenant = account_in(own_admin, server, domain)
+    client = tenant.client()
+    [pool] = own_admin.listObjectStoragePools()["objectstore"]
+    name = unique("bkt")
+    bucket = succeeded(client, client.createBucket(name=name, objectstorageid=pool["id"]))
+    with object_api(server) as api:
+        api.put_object(caller_of(api, tenant), bucket=name, key="a/b.txt", source=io.BytesIO(b"hi"))
+    container = server.data_dir / "objectstore" / bucket["bucket"]["id"]
+    assert any(path.is_file() for path in container.rglob("*"))
+
+    succeeded(own_admin, own_admin.deleteAccount(id=tenant.id))
+
+    eventually(
+        lambda: not visible(own_admin.listBuckets, "bucket", id=bucket["bucket"]["id"]),
+        what="the bucket is removed",
+    )
+    assert not container.exists()
