@@ -21,6 +21,7 @@ _HELP = {
     "data_dir": "directory for the key, the credentials and the SQLite database (default ./data)",
     "db_url": "SQLAlchemy database URL (default sqlite:///<data-dir>/alto.db)",
     "region": "name of this region (default us-east-1)",
+    "s3_domain": "S3 virtual-host domain: <bucket>.<domain> addresses a bucket (default localhost)",
     "job_workers": "async job threads per server process (default 4)",
     "log_level": f"one of {', '.join(LOG_LEVELS)} (default info)",
     "demo_zone": "true or false: on first start, build a small simulator zone (default true)",

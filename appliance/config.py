@@ -38,6 +38,7 @@ class Config:
     data_dir: Path
     db_url: str
     region: str = "us-east-1"
+    s3_domain: str = "localhost"
     job_workers: int = 4
     log_level: str = "info"
     demo_zone: bool = True
@@ -139,6 +140,7 @@ _VALIDATORS: dict[str, Validator] = {
     "data_dir": _text,
     "db_url": _db_url,
     "region": _text,
+    "s3_domain": _text,
     "job_workers": _positive_int,
     "log_level": _log_level,
     "demo_zone": _boolean,
@@ -215,6 +217,7 @@ def load_config(
         data_dir=data_dir,
         db_url=pick("db_url", _db_url, f"sqlite:///{data_dir / 'alto.db'}"),
         region=pick("region", _text, _DEFAULT.region),
+        s3_domain=pick("s3_domain", _text, _DEFAULT.s3_domain),
         job_workers=pick("job_workers", _positive_int, _DEFAULT.job_workers),
         log_level=pick("log_level", _log_level, _DEFAULT.log_level),
         demo_zone=pick("demo_zone", _boolean, _DEFAULT.demo_zone),

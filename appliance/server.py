@@ -79,6 +79,7 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
             start_jobs=True,
             node=self._node,
             data_dir=self._config.data_dir,
+            s3_domain=self._config.s3_domain,
         )
         return self._app
 

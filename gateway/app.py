@@ -1,4 +1,12 @@
-"""The WSGI application: one server for the native API (and, later, the AWS APIs)."""
+"""The WSGI application: one server for the native API and the AWS APIs.
+
+Which endpoint answers a request is decided by the first of these rules that applies:
+
+1. `Host: <bucket>.<s3_domain>` or `<bucket>.localhost` → S3 (virtual-host style);
+2. the URL map (`/client/api`) → the native API;
+3. SigV4 auth whose credential scope names a service in `AWS_SERVICES` → that endpoint;
+4. any other request without SigV4 auth (anonymous, or SigV2 presigned) → S3 (path style).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +17,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 import native.api.commands  # noqa: F401  (registers every command)
 from gateway.native_api import NativeApiEndpoint
+from gateway.s3.addressing import virtual_host_bucket
+from gateway.s3_endpoint import S3Endpoint, raw_query_pairs
 from native.api.auth import Authenticator
 from native.api.dispatcher import Dispatcher
+from native.api.objects import ObjectApi
 from native.drivers.catalog import DriverCatalog
 from native.services.background import PERIODIC_TASKS
 from native.services.db import Database
@@ -28,20 +39,55 @@ from native.services.secrets import SecretBox
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Response]
+Classifier = Callable[[Request], str | None]
+
+DEFAULT_S3_DOMAIN = "localhost"
+
+AWS_SERVICES: dict[str, str] = {"s3": "s3"}
+"""SigV4 credential-scope service → endpoint name (EC2, STS and IAM join in issue 5)."""
+
+
+def signed_service(request: Request) -> str | None:
+    """The service of a SigV4 credential scope (`AKID/date/region/SERVICE/aws4_request`), from
+    the Authorization header or the `X-Amz-Credential` query parameter; None when unsigned,
+    "" when the scope is malformed (S3 then reports it)."""
+    authorization = request.headers.get("Authorization", "")
+    credential = ""
+    if authorization.startswith("AWS4-"):
+        for part in authorization.partition(" ")[2].split(","):
+            name, _, value = part.strip().partition("=")
+            if name == "Credential":
+                credential = value
+    else:
+        query = dict(raw_query_pairs(request.environ.get("QUERY_STRING", "")))
+        if not query.get("X-Amz-Algorithm", "").startswith("AWS4-"):
+            return None
+        credential = query.get("X-Amz-Credential", "")
+    scope = credential.split("/")
+    return scope[3] if len(scope) == 5 else ""
 
 
 class AltoApp:
     """Routes requests by a declarative URL map to endpoint handlers."""
 
-    def __init__(self, *, runtime: Runtime, jobs: JobRunner | None) -> None:
+    def __init__(
+        self, *, runtime: Runtime, jobs: JobRunner | None, s3_domain: str = DEFAULT_S3_DOMAIN
+    ) -> None:
         self.runtime = runtime
         self.jobs = jobs
         self.periodic: PeriodicRunner | None = None
         self.dispatcher = Dispatcher(runtime=runtime)
-        native_api = NativeApiEndpoint(
-            dispatcher=self.dispatcher, authenticator=Authenticator(runtime=runtime)
+        self.s3_domain = s3_domain
+        authenticator = Authenticator(runtime=runtime)
+        native_api = NativeApiEndpoint(dispatcher=self.dispatcher, authenticator=authenticator)
+        s3 = S3Endpoint(api=ObjectApi(runtime), authenticator=authenticator, domain=s3_domain)
+        self.handlers: dict[str, Handler] = {"native_api": native_api, "s3": s3}
+        self.classifiers: tuple[Classifier, ...] = (
+            self._virtual_host,
+            self._mapped,
+            self._aws_service,
+            self._unsigned,
         )
-        self.handlers: dict[str, Handler] = {"native_api": native_api}
         self.url_map = Map(
             [
                 Rule("/client/api", endpoint="native_api", methods=["GET", "POST"]),
@@ -53,13 +99,42 @@ class AltoApp:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         request = Request(environ)
-        adapter = self.url_map.bind_to_environ(environ)
         try:
-            endpoint, _ = adapter.match()
-            response = self.handlers[str(endpoint)](request)
+            endpoint = next(
+                (name for classify in self.classifiers if (name := classify(request))), None
+            )
+            if endpoint is None:
+                raise NotFound()
+            response = self.handlers[endpoint](request)
         except HTTPException as exc:
             response = exc.get_response(environ)
         return response(environ, start_response)
+
+    def _virtual_host(self, request: Request) -> str | None:
+        bucket = virtual_host_bucket(host=request.host, domain=self.s3_domain)
+        return None if bucket is None else "s3"
+
+    def _mapped(self, request: Request) -> str | None:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, _ = adapter.match()
+        except NotFound:
+            return None
+        return str(endpoint)
+
+    @staticmethod
+    def _aws_service(request: Request) -> str | None:
+        service = signed_service(request)
+        if service is None:
+            return None
+        endpoint = AWS_SERVICES.get(service or "s3")
+        if endpoint is None:
+            raise NotFound(f"No AWS service {service!r} here")
+        return endpoint
+
+    @staticmethod
+    def _unsigned(request: Request) -> str | None:
+        return "s3" if signed_service(request) is None else None
 
     def close(self) -> None:
         """Stop the job workers and release database connections."""
@@ -79,12 +154,14 @@ def create_app(
     start_jobs: bool = True,
     node: str = "",
     data_dir: Path | None = None,
+    s3_domain: str = DEFAULT_S3_DOMAIN,
 ) -> AltoApp:
     """Build the application on an already migrated and seeded database.
 
     With `start_jobs`, this process registers as a management server of `node` and starts
     its job workers and periodic tasks (call in each server process, after any fork);
-    `close()` stops them. Drivers keep their state under `data_dir`.
+    `close()` stops them. Drivers keep their state under `data_dir`. S3 answers virtual-host
+    style requests for `<bucket>.<s3_domain>` (and `<bucket>.localhost`).
     """
     runtime = Runtime(
         db=Database(url=db_url),
@@ -94,7 +171,7 @@ def create_app(
         region=region,
         drivers=DriverCatalog(state_dir=(data_dir or Path(tempfile.mkdtemp())) / "drivers"),
     )
-    app = AltoApp(runtime=runtime, jobs=None)
+    app = AltoApp(runtime=runtime, jobs=None, s3_domain=s3_domain)
     if start_jobs:
         runner = JobRunner(runtime=runtime, execute=app.dispatcher.run_job, workers=job_workers)
         runtime.wake_jobs = runner.wake

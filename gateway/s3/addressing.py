@@ -50,11 +50,15 @@ def _is_ip(name: str) -> bool:
 
 
 def virtual_host_bucket(*, host: str, domain: str | None) -> str | None:
-    """The bucket named by a virtual-host style `Host` header, or None for path style."""
+    """The bucket named by a virtual-host style `Host` header, or None for path style.
+
+    The longest matching domain wins, so with the domain `s3.localhost` the host
+    `a.s3.localhost` names bucket `a`, not `a.s3`."""
     name = _host_name(host)
     if not name or _is_ip(name):
         return None
-    for suffix in {LOCALHOST, *((domain.strip(".").lower(),) if domain else ())}:
+    suffixes = {LOCALHOST, *((domain.strip(".").lower(),) if domain else ())}
+    for suffix in sorted(suffixes, key=len, reverse=True):
         if name.endswith("." + suffix) and len(name) > len(suffix) + 1:
             return name[: -len(suffix) - 1]
     return None

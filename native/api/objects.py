@@ -21,10 +21,22 @@ from sqlalchemy.orm import Session
 
 from native.drivers.objectstore.base import Readable
 from native.model import Account, Bucket, ObjectStoragePool
-from native.services import buckets, objects
+from native.services import buckets, multipart, objects
 from native.services.buckets import BucketAlreadyExists, BucketNotEmpty, InvalidBucketName
 from native.services.caller import Caller, RoleType
 from native.services.errors import InvalidParameterValue, PermissionDenied, ResourceUnavailable
+from native.services.multipart import (
+    CompletedPart,
+    EntityTooSmall,
+    InvalidPart,
+    InvalidPartNumber,
+    InvalidPartOrder,
+    NoSuchUpload,
+    PartInfo,
+    PartPage,
+    UploadInfo,
+    UploadPage,
+)
 from native.services.object_storage import default_pool
 from native.services.objects import (
     ByteRange,
@@ -60,6 +72,9 @@ class Action(enum.StrEnum):
     PUT_OBJECT = "s3:PutObject"
     DELETE_OBJECT = "s3:DeleteObject"
     DELETE_OBJECT_VERSION = "s3:DeleteObjectVersion"
+    ABORT_MULTIPART_UPLOAD = "s3:AbortMultipartUpload"
+    LIST_MULTIPART_UPLOAD_PARTS = "s3:ListMultipartUploadParts"
+    LIST_BUCKET_MULTIPART_UPLOADS = "s3:ListBucketMultipartUploads"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -296,6 +311,134 @@ class ObjectApi:
             max_keys=max_keys,
         )
 
+    def create_multipart_upload(
+        self, caller: Caller, *, bucket: str, key: str, meta: ObjectMeta | None = None
+    ) -> UploadInfo:
+        """`multipart.create_upload` for the caller (its account initiates the upload)."""
+        row = self._bucket(caller, bucket, Action.PUT_OBJECT)
+        return multipart.create_upload(
+            self.runtime, bucket=row, key=key, account_id=caller.account_id, meta=meta
+        )
+
+    def upload_part(
+        self,
+        caller: Caller | None,
+        *,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        source: Readable,
+        size: int | None = None,
+    ) -> PartInfo:
+        """`multipart.upload_part` for the caller."""
+        row = self._bucket(caller, bucket, Action.PUT_OBJECT)
+        return multipart.upload_part(
+            self.runtime,
+            bucket=row,
+            key=key,
+            upload_id=upload_id,
+            part_number=part_number,
+            source=source,
+            size=size,
+        )
+
+    def upload_part_copy(
+        self,
+        caller: Caller | None,
+        *,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        source_bucket: str,
+        source_key: str,
+        source_version_id: str | None = None,
+        byte_range: ByteRange | None = None,
+    ) -> PartInfo:
+        """`multipart.upload_part_copy` for the caller, who must be allowed to read the
+        source (s3:GetObject, or s3:GetObjectVersion for a named version)."""
+        row = self._bucket(caller, bucket, Action.PUT_OBJECT)
+        read = Action.GET_OBJECT if source_version_id is None else Action.GET_OBJECT_VERSION
+        source = self._bucket(caller, source_bucket, read)
+        return multipart.upload_part_copy(
+            self.runtime,
+            bucket=row,
+            key=key,
+            upload_id=upload_id,
+            part_number=part_number,
+            source_bucket=source,
+            source_key=source_key,
+            source_version_id=source_version_id,
+            byte_range=byte_range,
+        )
+
+    def complete_multipart_upload(
+        self,
+        caller: Caller | None,
+        *,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        parts: list[CompletedPart],
+    ) -> ObjectVersion:
+        """`multipart.complete_upload` for the caller."""
+        row = self._bucket(caller, bucket, Action.PUT_OBJECT)
+        return multipart.complete_upload(
+            self.runtime, bucket=row, key=key, upload_id=upload_id, parts=parts
+        )
+
+    def abort_multipart_upload(
+        self, caller: Caller | None, *, bucket: str, key: str, upload_id: str
+    ) -> None:
+        """`multipart.abort_upload` for the caller."""
+        row = self._bucket(caller, bucket, Action.ABORT_MULTIPART_UPLOAD)
+        multipart.abort_upload(self.runtime, bucket=row, key=key, upload_id=upload_id)
+
+    def list_parts(
+        self,
+        caller: Caller | None,
+        *,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number_marker: int = 0,
+        max_parts: int = multipart.MAX_LISTED,
+    ) -> PartPage:
+        """`multipart.list_parts` for the caller."""
+        row = self._bucket(caller, bucket, Action.LIST_MULTIPART_UPLOAD_PARTS)
+        return multipart.list_parts(
+            self.runtime,
+            bucket=row,
+            key=key,
+            upload_id=upload_id,
+            part_number_marker=part_number_marker,
+            max_parts=max_parts,
+        )
+
+    def list_multipart_uploads(
+        self,
+        caller: Caller | None,
+        *,
+        bucket: str,
+        prefix: str = "",
+        delimiter: str | None = None,
+        key_marker: str | None = None,
+        upload_id_marker: str | None = None,
+        max_uploads: int = multipart.MAX_LISTED,
+    ) -> UploadPage:
+        """`multipart.list_uploads` for the caller."""
+        row = self._bucket(caller, bucket, Action.LIST_BUCKET_MULTIPART_UPLOADS)
+        return multipart.list_uploads(
+            self.runtime,
+            bucket=row,
+            prefix=prefix,
+            delimiter=delimiter,
+            key_marker=key_marker,
+            upload_id_marker=upload_id_marker,
+            max_uploads=max_uploads,
+        )
+
 
 __all__ = [
     "Action",
@@ -304,22 +447,32 @@ __all__ = [
     "BucketNotEmpty",
     "ByteRange",
     "Caller",
+    "CompletedPart",
     "DeleteMarkerVersion",
     "DeleteResult",
+    "EntityTooSmall",
     "IncompleteBody",
     "InvalidBucketName",
     "InvalidKey",
+    "InvalidPart",
+    "InvalidPartNumber",
+    "InvalidPartOrder",
     "InvalidRange",
     "ListPage",
     "NoSuchBucket",
     "NoSuchKey",
+    "NoSuchUpload",
     "NoSuchVersion",
     "ObjectApi",
     "ObjectData",
     "ObjectMeta",
     "ObjectVersion",
+    "PartInfo",
+    "PartPage",
     "PermissionDenied",
     "QuotaExceeded",
     "Readable",
+    "UploadInfo",
+    "UploadPage",
     "VersionPage",
 ]

@@ -48,6 +48,7 @@ from native.services import (
     affinity,
     buckets,
     limits,
+    multipart,
     objects,
     snapshot_policies,
     ssh_keys,
@@ -258,7 +259,13 @@ def _clean_storage(cleanup: _Cleanup) -> None:
 
 
 def _empty_bucket(runtime: Runtime, bucket: Bucket) -> None:
-    """Delete every version and delete marker of the bucket, a page at a time."""
+    """Abort the bucket's multipart uploads, then delete every version and delete marker,
+    a page at a time."""
+    while uploads := multipart.list_uploads(runtime, bucket=bucket).uploads:
+        for upload in uploads:
+            multipart.abort_upload(
+                runtime, bucket=bucket, key=upload.key, upload_id=upload.upload_id
+            )
     while True:
         page = objects.list_object_versions(runtime, bucket=bucket)
         for version in page.versions:

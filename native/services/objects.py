@@ -226,19 +226,21 @@ def _new_version_id() -> str:
     return uuidlib.uuid4().hex
 
 
-def _new_storage_path() -> str:
+def new_storage_path() -> str:
+    """A fresh path for object data on a pool, spread over 256 directories."""
     name = uuidlib.uuid4().hex
     return f"{name[:2]}/{name}"
 
 
-def _pool(runtime: Runtime, bucket: Bucket) -> ObjectStoragePool:
+def pool_of(runtime: Runtime, bucket: Bucket) -> ObjectStoragePool:
+    """The pool holding the bucket's data."""
     with runtime.db.session(write=False) as session:
         pool = session.get(ObjectStoragePool, bucket.pool_id)
     assert pool is not None
     return pool
 
 
-def _locked_bucket(session: Session, bucket_id: int) -> Bucket:
+def locked_bucket(session: Session, bucket_id: int) -> Bucket:
     """The bucket's row, locked until the transaction ends; NoSuchBucket if it is gone."""
     bucket = session.scalars(
         select(Bucket).where(Bucket.id == bucket_id).with_for_update()
@@ -314,14 +316,14 @@ def _add_version(session: Session, bucket: Bucket, row: S3Object) -> None:
     session.flush()
 
 
-def _discard_data(runtime: Runtime, bucket: Bucket, paths: Sequence[str | None]) -> None:
+def discard_data(runtime: Runtime, bucket: Bucket, paths: Sequence[str | None]) -> None:
     """Remove data no row points to any more (best effort: a leftover is garbage, never
     visible)."""
     wanted = [path for path in paths if path]
     if not wanted:
         return
     try:
-        store = pool_store(runtime, _pool(runtime, bucket))
+        store = pool_store(runtime, pool_of(runtime, bucket))
         for path in wanted:
             store.delete(container=bucket.uuid, path=path)
     except (ObjectStoreError, ResourceUnavailable, InvalidParameterValue) as exc:
@@ -346,8 +348,8 @@ def put_object(
     nothing is visible and the written data are removed.
     """
     check_key(key)
-    store = pool_store(runtime, _pool(runtime, bucket))
-    path = _new_storage_path()
+    store = pool_store(runtime, pool_of(runtime, bucket))
+    path = new_storage_path()
     try:
         stored = store.put(container=bucket.uuid, path=path, source=source, size=size)
     except IncompleteStream as exc:
@@ -358,18 +360,18 @@ def put_object(
         raise ResourceUnavailable(f"Cannot store {key} in bucket {bucket.name}: {exc}") from None
     try:
         with runtime.db.session() as session:
-            version, freed = _commit_put(
+            version, freed = commit_put(
                 session, runtime, bucket.id, key=key, size=stored.size, etag=stored.md5,
                 path=path, meta=meta or ObjectMeta(),
             )  # fmt: skip
     except BaseException:
-        _discard_data(runtime, bucket, [path])
+        discard_data(runtime, bucket, [path])
         raise
-    _discard_data(runtime, bucket, [freed])
+    discard_data(runtime, bucket, [freed])
     return version
 
 
-def _commit_put(
+def commit_put(
     session: Session,
     runtime: Runtime,
     bucket_id: int,
@@ -380,7 +382,7 @@ def _commit_put(
     path: str,
     meta: ObjectMeta,
 ) -> tuple[ObjectVersion, str | None]:
-    bucket = _locked_bucket(session, bucket_id)
+    bucket = locked_bucket(session, bucket_id)
     freed = None
     version_id = _new_version_id() if bucket.versioning == ENABLED else NULL_VERSION
     if version_id == NULL_VERSION:
@@ -442,7 +444,7 @@ def get_object(
 ) -> ObjectData:
     """The version (as `head_object`) with its bytes, all or `byte_range` (InvalidRange when
     it does not overlap). The caller must close `body`."""
-    store = pool_store(runtime, _pool(runtime, bucket))
+    store = pool_store(runtime, pool_of(runtime, bucket))
     for _ in range(READ_ATTEMPTS):
         data = _open_version(runtime, store, bucket, key, version_id, byte_range)
         if data is not None:
@@ -483,7 +485,7 @@ def delete_object(
     a delete marker; a Suspended one gets a "null" delete marker replacing the "null"
     version."""
     with runtime.db.session() as session:
-        locked = _locked_bucket(session, bucket.id)
+        locked = locked_bucket(session, bucket.id)
         if version_id is not None:
             row = _version_row(session, locked.id, key, version_id)
             if row is None:
@@ -496,7 +498,7 @@ def delete_object(
             result = DeleteResult(version_id=None, delete_marker=False)
         else:
             result, freed = _add_delete_marker(session, runtime, locked, key)
-    _discard_data(runtime, bucket, [freed])
+    discard_data(runtime, bucket, [freed])
     return result
 
 

@@ -78,6 +78,8 @@ def test_invalid_utf8_is_invalid_uri() -> None:
         ("192.168.1.1:80", DOMAIN, None),
         ("bkt.s3.alto.local.", "s3.alto.local.", "bkt"),
         ("bkt.s3.alto.local.:8080", DOMAIN, "bkt"),
+        ("a.s3.localhost", "s3.localhost", "a"),
+        ("a.b.localhost", "s3.localhost", "a.b"),
     ],
 )
 def test_virtual_host_bucket(host: str, domain: str | None, bucket: str | None) -> None:

@@ -261,7 +261,7 @@ def test_a_failing_host_leaves_the_account_for_the_next_round(
     )
 
 
-def test_buckets_and_their_objects_go_with_the_account(
+def test_buckets_their_objects_and_open_uploads_go_with_the_account(
     own_admin: CloudStack, server: AltoServer
 ) -> None:
     domain = own_admin.createDomain(name=unique("dom"))["domain"]
@@ -271,7 +271,17 @@ def test_buckets_and_their_objects_go_with_the_account(
     name = unique("bkt")
     bucket = succeeded(client, client.createBucket(name=name, objectstorageid=pool["id"]))
     with object_api(server) as api:
-        api.put_object(caller_of(api, tenant), bucket=name, key="a/b.txt", source=io.BytesIO(b"hi"))
+        caller = caller_of(api, tenant)
+        api.put_object(caller, bucket=name, key="a/b.txt", source=io.BytesIO(b"hi"))
+        upload = api.create_multipart_upload(caller, bucket=name, key="big")
+        api.upload_part(
+            caller,
+            bucket=name,
+            key="big",
+            upload_id=upload.upload_id,
+            part_number=1,
+            source=io.BytesIO(b"part"),
+        )
     container = server.data_dir / "objectstore" / bucket["bucket"]["id"]
     assert any(path.is_file() for path in container.rglob("*"))
 
