@@ -81,6 +81,11 @@ class Bucket(Identified, Lifetime, Base):
     Created. `versioning` is None (never enabled), Enabled or Suspended. `size` is the bytes
     of every stored version, `object_count` the number of stored versions (delete markers
     excluded); both change in the transaction that adds or removes a version.
+
+    The S3 sub-resources are stored as the JSON documents S3 exchanges, None when not set:
+    `tags` (a {key: value} object), `acl` ({"owner": …, "grants": [...]}; None is private),
+    `cors`, `lifecycle` (rule lists), `encryption_config` (the default SSE rule) and
+    `object_lock_config` (the default retention).
     """
 
     __tablename__ = "bucket"
@@ -99,6 +104,12 @@ class Bucket(Identified, Lifetime, Base):
     policy: Mapped[str | None] = mapped_column(Text, default=None)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     object_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    tags: Mapped[str | None] = mapped_column(Text, default=None)
+    acl: Mapped[str | None] = mapped_column(Text, default=None)
+    cors: Mapped[str | None] = mapped_column(Text, default=None)
+    lifecycle: Mapped[str | None] = mapped_column(Text, default=None)
+    encryption_config: Mapped[str | None] = mapped_column(Text, default=None)
+    object_lock_config: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class S3Object(Base):
@@ -109,6 +120,9 @@ class S3Object(Base):
     is where the data sit in the bucket's container (None for delete markers); the row is
     written only once the data are durable there. `meta` is a JSON object: content_type,
     content_encoding, content_disposition, cache_control, expires and user (a dict).
+    `tags` and `acl` are JSON as on buckets; `encryption` describes how the data are
+    encrypted at rest (None: not encrypted); `retention` is the object-lock retention
+    ({"mode": …, "until": ISO-8601}); `legal_hold` the object-lock legal hold.
     """
 
     __tablename__ = "s3_object"
@@ -128,6 +142,11 @@ class S3Object(Base):
     meta: Mapped[str] = mapped_column(Text, default="{}")
     storage_path: Mapped[str | None] = mapped_column(String(255), default=None)
     last_modified: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    tags: Mapped[str | None] = mapped_column(Text, default=None)
+    acl: Mapped[str | None] = mapped_column(Text, default=None)
+    encryption: Mapped[str | None] = mapped_column(Text, default=None)
+    retention: Mapped[str | None] = mapped_column(Text, default=None)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class MultipartUpload(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: e6b5a4c3d2f1
 Revises: c0e3a1b2d4f5
-Create Date: 2026-11-23 01:27:59.578895
+Create Date: 2026-11-23 02:01:15.721789
 """
 
 from __future__ import annotations
@@ -55,6 +55,12 @@ def upgrade() -> None:
         sa.Column("policy", sa.Text(), nullable=True),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("object_count", sa.BigInteger(), nullable=False),
+        sa.Column("tags", sa.Text(), nullable=True),
+        sa.Column("acl", sa.Text(), nullable=True),
+        sa.Column("cors", sa.Text(), nullable=True),
+        sa.Column("lifecycle", sa.Text(), nullable=True),
+        sa.Column("encryption_config", sa.Text(), nullable=True),
+        sa.Column("object_lock_config", sa.Text(), nullable=True),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("uuid", sa.String(length=40), nullable=False),
         sa.Column("created", native.model.base.UTCDateTime(), nullable=False),
@@ -118,6 +124,11 @@ def upgrade() -> None:
         sa.Column("meta", sa.Text(), nullable=False),
         sa.Column("storage_path", sa.String(length=255), nullable=True),
         sa.Column("last_modified", native.model.base.UTCDateTime(), nullable=False),
+        sa.Column("tags", sa.Text(), nullable=True),
+        sa.Column("acl", sa.Text(), nullable=True),
+        sa.Column("encryption", sa.Text(), nullable=True),
+        sa.Column("retention", sa.Text(), nullable=True),
+        sa.Column("legal_hold", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["bucket_id"], ["bucket.id"], name=op.f("fk_s3_object_bucket_id_bucket")
         ),
