@@ -21,7 +21,13 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.s3 import errors as s3
 from gateway.s3.addressing import S3Address, raw_path_of, resolve_address
-from gateway.s3.codec import ResponseIds, parse_request, render_error, render_response
+from gateway.s3.codec import (
+    ResponseIds,
+    S3Response,
+    parse_request,
+    render_error,
+    render_response,
+)
 from gateway.s3.routing import s3_router
 from gateway.sigv2 import SigV2Query, verify_presigned_v2
 from gateway.sigv4 import Flavour, SigV4Error, Verified, s3_payload_reader, verify_request
@@ -31,6 +37,7 @@ from native.services.authentication import KeyOwner
 from native.services.caller import Caller
 from native.services.errors import CloudError
 from translator.s3 import OPERATIONS, S3Context, s3_error
+from translator.s3.configuration import cors_headers, preflight
 
 
 def raw_query_pairs(query: str) -> list[tuple[str, str]]:
@@ -78,7 +85,15 @@ class S3Endpoint:
     def __call__(self, request: Request) -> Response:
         ids = ResponseIds.new()
         raw_path = raw_path_of(request.environ)
+        response = self._answer(request, raw_path, ids)
+        if request.method != "OPTIONS" and "Origin" in request.headers:
+            response.headers.extend(self._cors_headers(request, raw_path))
+        return response
+
+    def _answer(self, request: Request, raw_path: str, ids: ResponseIds) -> Response:
         try:
+            if request.method == "OPTIONS":
+                return self._preflight(request, raw_path, ids)
             return self._handle(request, raw_path, ids)
         except s3.S3Error as error:
             failure = error
@@ -89,6 +104,29 @@ class S3Endpoint:
         return render_error(
             error=failure, ids=ids, resource=unquote(raw_path), method=request.method
         )
+
+    def _preflight(self, request: Request, raw_path: str, ids: ResponseIds) -> Response:
+        """A CORS preflight, answered from the bucket's CORS rules without authentication."""
+        address = resolve_address(host=request.host, raw_path=raw_path, domain=self.domain)
+        allowed = preflight(self.api, bucket=address.bucket, headers=dict(request.headers))
+        response = S3Response(b"", status=200, headers=allowed)
+        response.headers["x-amz-request-id"] = ids.request_id
+        response.headers["x-amz-id-2"] = ids.host_id
+        return response
+
+    def _cors_headers(self, request: Request, raw_path: str) -> dict[str, str]:
+        """The CORS headers for an actual request carrying an Origin (none if no rule
+        allows it or the address is invalid)."""
+        try:
+            address = resolve_address(host=request.host, raw_path=raw_path, domain=self.domain)
+            return cors_headers(
+                self.api,
+                bucket=address.bucket,
+                method=request.method,
+                headers=dict(request.headers),
+            )
+        except (s3.S3Error, CloudError):
+            return {}
 
     def _handle(self, request: Request, raw_path: str, ids: ResponseIds) -> Response:
         address = resolve_address(host=request.host, raw_path=raw_path, domain=self.domain)

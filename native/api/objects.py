@@ -13,17 +13,25 @@ re-exported here: NoSuchBucket, NoSuchKey, PermissionDenied (access denied)…
 from __future__ import annotations
 
 import datetime as dt
-import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from native.api.object_base import Action, ObjectApiBase, _owner
+from native.api.object_multipart import MultipartApi
+from native.api.object_subresources import BucketDocument, SubresourceApi
 from native.drivers.objectstore.base import Readable
 from native.model import Account, Bucket, ObjectStoragePool
-from native.services import buckets, multipart, objects
+from native.services import (
+    buckets,
+    objects,
+    s3_access,
+    s3_tagging,
+)
 from native.services.buckets import BucketAlreadyExists, BucketNotEmpty, InvalidBucketName
-from native.services.caller import Caller, RoleType
+from native.services.caller import Caller
 from native.services.errors import InvalidParameterValue, PermissionDenied, ResourceUnavailable
 from native.services.multipart import (
     CompletedPart,
@@ -55,26 +63,17 @@ from native.services.objects import (
     QuotaExceeded,
     VersionPage,
 )
-from native.services.runtime import Runtime
-from native.services.visibility import can_see_account
-
-
-class Action(enum.StrEnum):
-    """What a caller asks to do with a bucket, named as in S3 bucket policies."""
-
-    LIST_BUCKET = "s3:ListBucket"
-    LIST_BUCKET_VERSIONS = "s3:ListBucketVersions"
-    DELETE_BUCKET = "s3:DeleteBucket"
-    GET_BUCKET_VERSIONING = "s3:GetBucketVersioning"
-    PUT_BUCKET_VERSIONING = "s3:PutBucketVersioning"
-    GET_OBJECT = "s3:GetObject"
-    GET_OBJECT_VERSION = "s3:GetObjectVersion"
-    PUT_OBJECT = "s3:PutObject"
-    DELETE_OBJECT = "s3:DeleteObject"
-    DELETE_OBJECT_VERSION = "s3:DeleteObjectVersion"
-    ABORT_MULTIPART_UPLOAD = "s3:AbortMultipartUpload"
-    LIST_MULTIPART_UPLOAD_PARTS = "s3:ListMultipartUploadParts"
-    LIST_BUCKET_MULTIPART_UPLOADS = "s3:ListBucketMultipartUploads"
+from native.services.s3_access import (
+    Acl,
+    AclSpec,
+    MalformedAcl,
+    MalformedPolicy,
+    Permission,
+    canonical_id,
+)
+from native.services.s3_cors import CorsRequest
+from native.services.s3_lock import LockNotEnabled, LockState, ObjectLocked, Retention
+from native.services.s3_tagging import MAX_OBJECT_TAGS, InvalidTag
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,37 +111,8 @@ class BucketInfo:
         )
 
 
-def _owner(session: Session, bucket: Bucket) -> Account:
-    owner = session.get(Account, bucket.account_id)
-    assert owner is not None
-    return owner
-
-
-class ObjectApi:
+class ObjectApi(MultipartApi, SubresourceApi, ObjectApiBase):
     """Buckets and objects for callers of one management server process."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-
-    def authorize(self, caller: Caller | None, bucket: Bucket, action: Action) -> None:
-        """Allow the bucket owner's account, and admins over it (root admins, domain admins
-        of its domain subtree); PermissionDenied (531) for anyone else, anonymous callers
-        (None) included. Bucket policies and ACLs will widen this here."""
-        if caller is not None and caller.account_id == bucket.account_id:
-            return
-        if caller is not None and caller.role_type is not RoleType.USER:
-            with self.runtime.db.session(write=False) as session:
-                if can_see_account(caller, _owner(session, bucket)):
-                    return
-        raise PermissionDenied(f"Access Denied ({action.value} on bucket {bucket.name})")
-
-    def _bucket(self, caller: Caller | None, name: str, action: Action) -> Bucket:
-        with self.runtime.db.session(write=False) as session:
-            bucket = buckets.find_bucket(session, name=name)
-        if bucket is None or bucket.state != "Created":
-            raise NoSuchBucket("The specified bucket does not exist")
-        self.authorize(caller, bucket, action)
-        return bucket
 
     def list_buckets(self, caller: Caller) -> list[BucketInfo]:
         """The caller's own account's buckets, by name."""
@@ -174,9 +144,17 @@ class ObjectApi:
         pool_id: str | None = None,
         versioning: bool = False,
         object_lock: bool = False,
+        acl: AclSpec | None = None,
     ) -> BucketInfo:
         """A bucket of the caller's account on the pool with uuid `pool_id` (the default
-        pool if None). InvalidBucketName, BucketAlreadyExists, 534 with no pool."""
+        pool if None), with the ACL `acl` (private by default; MalformedAcl is raised before
+        anything is made). InvalidBucketName, BucketAlreadyExists, 534 with no pool."""
+        built = None
+        if acl is not None:
+            built = acl.build(
+                owner_id=s3_access.canonical_id(caller.account_uuid),
+                owner_name=caller.account_name,
+            )
         with self.runtime.db.session() as session:
             owner = session.get(Account, caller.account_id)
             assert owner is not None
@@ -185,6 +163,8 @@ class ObjectApi:
                 name=name, owner=owner, pool=pool, versioning=versioning, object_lock=object_lock
             )
             bucket = buckets.create_bucket(session, self.runtime, spec=spec)
+            if built is not None:
+                bucket.acl = built.to_json()
             return BucketInfo.of(bucket, owner)
 
     @staticmethod
@@ -228,12 +208,37 @@ class ObjectApi:
         source: Readable,
         size: int | None = None,
         meta: ObjectMeta | None = None,
+        tags: Sequence[tuple[str, str]] | None = None,
+        acl: AclSpec | None = None,
+        encryption: str | None = None,
     ) -> ObjectVersion:
-        """`objects.put_object` for the caller."""
-        row = self._bucket(caller, bucket, Action.PUT_OBJECT)
-        return objects.put_object(
-            self.runtime, bucket=row, key=key, source=source, size=size, meta=meta
+        """`objects.put_object` for the caller; `tags` (InvalidTag) and `acl` (MalformedAcl)
+        are checked first and need s3:PutObjectTagging / s3:PutObjectAcl too (not canned ACLs
+        equal to the default: objects belong to the bucket's owner, so that
+        bucket-owner-full-control is private). They are set on the new version just after
+        it is stored. `encryption` is the SSE asked for."""
+        row = self._bucket(caller, bucket, Action.PUT_OBJECT, key=key)
+        tag_set = None if tags is None else s3_tagging.check_tags(tags, limit=MAX_OBJECT_TAGS)
+        built = None if acl is None else self._build_acl(row, acl)
+        if tag_set is not None:
+            self.authorize(caller, row, Action.PUT_OBJECT_TAGGING, key=key)
+        if acl is not None and not acl.is_private:
+            self.authorize(caller, row, Action.PUT_OBJECT_ACL, key=key)
+        version = objects.put_object(
+            self.runtime,
+            bucket=row,
+            key=key,
+            source=source,
+            size=size,
+            meta=meta,
+            encryption=encryption,
         )
+        if tag_set or built is not None:
+            with self.runtime.db.session() as session:
+                stored = s3_access.object_row(session, row, key, version.version_id)
+                stored.tags = s3_tagging.dump_tags(tag_set or {})
+                stored.acl = None if built is None else built.to_json()
+        return version
 
     def get_object(
         self,
@@ -243,10 +248,14 @@ class ObjectApi:
         key: str,
         version_id: str | None = None,
         byte_range: ByteRange | None = None,
+        current: bool = False,
     ) -> ObjectData:
-        """`objects.get_object` for the caller; close the returned body."""
-        action = Action.GET_OBJECT if version_id is None else Action.GET_OBJECT_VERSION
-        row = self._bucket(caller, bucket, action)
+        """`objects.get_object` for the caller; close the returned body. `current` says
+        that the caller asked for the current version, which `version_id` pins (as found
+        by `head_object`): it is authorized as s3:GetObject, not s3:GetObjectVersion."""
+        versioned = version_id is not None and not current
+        action = Action.GET_OBJECT_VERSION if versioned else Action.GET_OBJECT
+        row = self._bucket(caller, bucket, action, key=key, version_id=version_id)
         return objects.get_object(
             self.runtime, bucket=row, key=key, version_id=version_id, byte_range=byte_range
         )
@@ -256,16 +265,31 @@ class ObjectApi:
     ) -> ObjectVersion:
         """`objects.head_object` for the caller."""
         action = Action.GET_OBJECT if version_id is None else Action.GET_OBJECT_VERSION
-        row = self._bucket(caller, bucket, action)
+        row = self._bucket(caller, bucket, action, key=key, version_id=version_id)
         return objects.head_object(self.runtime, bucket=row, key=key, version_id=version_id)
 
     def delete_object(
-        self, caller: Caller | None, *, bucket: str, key: str, version_id: str | None = None
+        self,
+        caller: Caller | None,
+        *,
+        bucket: str,
+        key: str,
+        version_id: str | None = None,
+        bypass_governance: bool = False,
     ) -> DeleteResult:
-        """`objects.delete_object` for the caller."""
+        """`objects.delete_object` for the caller (who needs s3:BypassGovernanceRetention
+        to bypass a GOVERNANCE retention)."""
         action = Action.DELETE_OBJECT if version_id is None else Action.DELETE_OBJECT_VERSION
-        row = self._bucket(caller, bucket, action)
-        return objects.delete_object(self.runtime, bucket=row, key=key, version_id=version_id)
+        row = self._bucket(caller, bucket, action, key=key, version_id=version_id)
+        if bypass_governance:
+            self.authorize(caller, row, Action.BYPASS_GOVERNANCE_RETENTION, key=key)
+        return objects.delete_object(
+            self.runtime,
+            bucket=row,
+            key=key,
+            version_id=version_id,
+            bypass_governance=bypass_governance,
+        )
 
     def list_objects(
         self,
@@ -311,143 +335,19 @@ class ObjectApi:
             max_keys=max_keys,
         )
 
-    def create_multipart_upload(
-        self, caller: Caller, *, bucket: str, key: str, meta: ObjectMeta | None = None
-    ) -> UploadInfo:
-        """`multipart.create_upload` for the caller (its account initiates the upload)."""
-        row = self._bucket(caller, bucket, Action.PUT_OBJECT)
-        return multipart.create_upload(
-            self.runtime, bucket=row, key=key, account_id=caller.account_id, meta=meta
-        )
-
-    def upload_part(
-        self,
-        caller: Caller | None,
-        *,
-        bucket: str,
-        key: str,
-        upload_id: str,
-        part_number: int,
-        source: Readable,
-        size: int | None = None,
-    ) -> PartInfo:
-        """`multipart.upload_part` for the caller."""
-        row = self._bucket(caller, bucket, Action.PUT_OBJECT)
-        return multipart.upload_part(
-            self.runtime,
-            bucket=row,
-            key=key,
-            upload_id=upload_id,
-            part_number=part_number,
-            source=source,
-            size=size,
-        )
-
-    def upload_part_copy(
-        self,
-        caller: Caller | None,
-        *,
-        bucket: str,
-        key: str,
-        upload_id: str,
-        part_number: int,
-        source_bucket: str,
-        source_key: str,
-        source_version_id: str | None = None,
-        byte_range: ByteRange | None = None,
-    ) -> PartInfo:
-        """`multipart.upload_part_copy` for the caller, who must be allowed to read the
-        source (s3:GetObject, or s3:GetObjectVersion for a named version)."""
-        row = self._bucket(caller, bucket, Action.PUT_OBJECT)
-        read = Action.GET_OBJECT if source_version_id is None else Action.GET_OBJECT_VERSION
-        source = self._bucket(caller, source_bucket, read)
-        return multipart.upload_part_copy(
-            self.runtime,
-            bucket=row,
-            key=key,
-            upload_id=upload_id,
-            part_number=part_number,
-            source_bucket=source,
-            source_key=source_key,
-            source_version_id=source_version_id,
-            byte_range=byte_range,
-        )
-
-    def complete_multipart_upload(
-        self,
-        caller: Caller | None,
-        *,
-        bucket: str,
-        key: str,
-        upload_id: str,
-        parts: list[CompletedPart],
-    ) -> ObjectVersion:
-        """`multipart.complete_upload` for the caller."""
-        row = self._bucket(caller, bucket, Action.PUT_OBJECT)
-        return multipart.complete_upload(
-            self.runtime, bucket=row, key=key, upload_id=upload_id, parts=parts
-        )
-
-    def abort_multipart_upload(
-        self, caller: Caller | None, *, bucket: str, key: str, upload_id: str
-    ) -> None:
-        """`multipart.abort_upload` for the caller."""
-        row = self._bucket(caller, bucket, Action.ABORT_MULTIPART_UPLOAD)
-        multipart.abort_upload(self.runtime, bucket=row, key=key, upload_id=upload_id)
-
-    def list_parts(
-        self,
-        caller: Caller | None,
-        *,
-        bucket: str,
-        key: str,
-        upload_id: str,
-        part_number_marker: int = 0,
-        max_parts: int = multipart.MAX_LISTED,
-    ) -> PartPage:
-        """`multipart.list_parts` for the caller."""
-        row = self._bucket(caller, bucket, Action.LIST_MULTIPART_UPLOAD_PARTS)
-        return multipart.list_parts(
-            self.runtime,
-            bucket=row,
-            key=key,
-            upload_id=upload_id,
-            part_number_marker=part_number_marker,
-            max_parts=max_parts,
-        )
-
-    def list_multipart_uploads(
-        self,
-        caller: Caller | None,
-        *,
-        bucket: str,
-        prefix: str = "",
-        delimiter: str | None = None,
-        key_marker: str | None = None,
-        upload_id_marker: str | None = None,
-        max_uploads: int = multipart.MAX_LISTED,
-    ) -> UploadPage:
-        """`multipart.list_uploads` for the caller."""
-        row = self._bucket(caller, bucket, Action.LIST_BUCKET_MULTIPART_UPLOADS)
-        return multipart.list_uploads(
-            self.runtime,
-            bucket=row,
-            prefix=prefix,
-            delimiter=delimiter,
-            key_marker=key_marker,
-            upload_id_marker=upload_id_marker,
-            max_uploads=max_uploads,
-        )
-
 
 __all__ = [
+    "Acl",
+    "AclSpec",
     "Action",
     "BucketAlreadyExists",
+    "BucketDocument",
     "BucketInfo",
     "BucketNotEmpty",
     "ByteRange",
     "Caller",
     "CompletedPart",
+    "CorsRequest",
     "DeleteMarkerVersion",
     "DeleteResult",
     "EntityTooSmall",
@@ -458,21 +358,30 @@ __all__ = [
     "InvalidPartNumber",
     "InvalidPartOrder",
     "InvalidRange",
+    "InvalidTag",
     "ListPage",
+    "LockNotEnabled",
+    "LockState",
+    "MalformedAcl",
+    "MalformedPolicy",
     "NoSuchBucket",
     "NoSuchKey",
     "NoSuchUpload",
     "NoSuchVersion",
     "ObjectApi",
     "ObjectData",
+    "ObjectLocked",
     "ObjectMeta",
     "ObjectVersion",
     "PartInfo",
     "PartPage",
+    "Permission",
     "PermissionDenied",
     "QuotaExceeded",
     "Readable",
+    "Retention",
     "UploadInfo",
     "UploadPage",
     "VersionPage",
+    "canonical_id",
 ]

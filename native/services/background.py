@@ -6,6 +6,7 @@ from native.services.account_cleanup import CLEANUP_TASK
 from native.services.expunge import EXPUNGE_TASK
 from native.services.host_health import PING_TASK
 from native.services.periodic import PeriodicTask
+from native.services.s3_lifecycle import LIFECYCLE_TASK
 from native.services.snapshot_policies import SNAPSHOT_SCHEDULER
 from native.services.templates.download import DOWNLOAD_TASK
 
@@ -15,4 +16,5 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     DOWNLOAD_TASK,
     SNAPSHOT_SCHEDULER,
     CLEANUP_TASK,
+    LIFECYCLE_TASK,
 )

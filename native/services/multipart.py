@@ -33,7 +33,7 @@ from native.drivers.objectstore.base import (
     Readable,
 )
 from native.model import Account, Bucket, MultipartPart, MultipartUpload, utcnow
-from native.services import objects
+from native.services import objects, s3_encryption
 from native.services.errors import InvalidParameterValue, ResourceUnavailable
 from native.services.object_storage import pool_store
 from native.services.objects import ByteRange, IncompleteBody, NoSuchBucket, ObjectMeta
@@ -362,8 +362,8 @@ def complete_upload(
 ) -> objects.ObjectVersion:
     """Assemble the named parts (ascending, InvalidPartOrder; each uploaded with that ETag,
     InvalidPart; all but the last at least 5 MiB, EntityTooSmall) into the key's new current
-    version, as `objects.put_object` stores one, with the upload's metadata and the ETag
-    `multipart_etag`. The upload and all its parts' data are then removed. On any failure
+    version, as `objects.put_object` stores one (encrypted at rest when the bucket has
+    default encryption), with the upload's metadata and the ETag `multipart_etag`. The upload and all its parts' data are then removed. On any failure
     (QuotaExceeded and the 532 limit included) the upload is unchanged and no object is
     visible; NoSuchUpload if it was aborted or completed meanwhile."""
     with runtime.db.session(write=False) as session:
@@ -374,7 +374,10 @@ def complete_upload(
     total = sum(row.size for row in chosen)
     store = _store(runtime, bucket)
     path = objects.new_storage_path()
-    reader = ChunkReader(_concatenated(store, bucket.uuid, paths))
+    reader: Readable = ChunkReader(_concatenated(store, bucket.uuid, paths))
+    sealed = None
+    if s3_encryption.wanted(bucket, None) is not None:
+        reader, sealed = s3_encryption.encrypting(runtime, reader)
     try:
         stored = store.put(container=bucket.uuid, path=path, source=reader, size=total)
     except (ObjectMissing, IncompleteStream):
@@ -386,7 +389,7 @@ def complete_upload(
         with runtime.db.session() as session:
             version, freed = _commit_complete(
                 session, runtime, bucket, key=key, upload_id=upload_id, paths=paths,
-                size=stored.size, etag=etag, path=path, meta=meta,
+                size=stored.size, etag=etag, path=path, meta=meta, encryption=sealed,
             )  # fmt: skip
     except BaseException:
         objects.discard_data(runtime, bucket, [path])
@@ -407,6 +410,7 @@ def _commit_complete(
     etag: str,
     path: str,
     meta: ObjectMeta,
+    encryption: str | None,
 ) -> tuple[objects.ObjectVersion, list[str | None]]:
     """Add the version and drop the upload; the data paths no row points to any more."""
     objects.locked_bucket(session, bucket.id)
@@ -415,7 +419,15 @@ def _commit_complete(
     if not set(paths) <= set(part_paths):
         raise InvalidPart("A part was uploaded again while the upload was being completed")
     version, replaced = objects.commit_put(
-        session, runtime, bucket.id, key=key, size=size, etag=etag, path=path, meta=meta
+        session,
+        runtime,
+        bucket.id,
+        key=key,
+        size=size,
+        etag=etag,
+        path=path,
+        meta=meta,
+        encryption=encryption,
     )
     return version, [*part_paths, replaced]
 

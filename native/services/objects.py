@@ -32,7 +32,7 @@ from native.drivers.objectstore.base import (
     Readable,
 )
 from native.model import Account, Bucket, ObjectStoragePool, S3Object, utcnow
-from native.services import limits
+from native.services import limits, s3_encryption, s3_lock
 from native.services.buckets import ENABLED, SUSPENDED
 from native.services.errors import (
     InvalidParameterValue,
@@ -129,6 +129,7 @@ class ObjectVersion:
     etag: str
     last_modified: dt.datetime
     meta: ObjectMeta
+    encryption: str | None = None
 
     @classmethod
     def of(cls, row: S3Object) -> ObjectVersion:
@@ -141,6 +142,7 @@ class ObjectVersion:
             etag=row.etag,
             last_modified=row.last_modified,
             meta=ObjectMeta.from_json(row.meta),
+            encryption=s3_encryption.algorithm_of(row.encryption),
         )
 
 
@@ -338,9 +340,13 @@ def put_object(
     source: Readable,
     size: int | None = None,
     meta: ObjectMeta | None = None,
+    encryption: str | None = None,
 ) -> ObjectVersion:
     """Store `source` (exactly `size` bytes when given, else to its end) as the key's new
     current version and return it (its etag is the data's MD5).
+
+    The data are encrypted at rest with `encryption` (AES256; UnsupportedEncryption for
+    SSE-KMS) or else the bucket's default encryption (see `s3_encryption`).
 
     A versioning-Enabled bucket gets a new version; otherwise the "null" version is
     replaced. The bucket's usage, quota (QuotaExceeded) and the owner's secondary storage
@@ -350,8 +356,11 @@ def put_object(
     check_key(key)
     store = pool_store(runtime, pool_of(runtime, bucket))
     path = new_storage_path()
+    reader, sealed = None, None
+    if s3_encryption.wanted(bucket, encryption) is not None:
+        reader, sealed = s3_encryption.encrypting(runtime, source)
     try:
-        stored = store.put(container=bucket.uuid, path=path, source=source, size=size)
+        stored = store.put(container=bucket.uuid, path=path, source=reader or source, size=size)
     except IncompleteStream as exc:
         raise IncompleteBody(str(exc)) from None
     except ObjectMissing:
@@ -361,8 +370,9 @@ def put_object(
     try:
         with runtime.db.session() as session:
             version, freed = commit_put(
-                session, runtime, bucket.id, key=key, size=stored.size, etag=stored.md5,
-                path=path, meta=meta or ObjectMeta(),
+                session, runtime, bucket.id, key=key, size=stored.size,
+                etag=stored.md5 if reader is None else reader.md5(),
+                path=path, meta=meta or ObjectMeta(), encryption=sealed,
             )  # fmt: skip
     except BaseException:
         discard_data(runtime, bucket, [path])
@@ -381,7 +391,10 @@ def commit_put(
     etag: str,
     path: str,
     meta: ObjectMeta,
+    encryption: str | None = None,
 ) -> tuple[ObjectVersion, str | None]:
+    """Add the version row of data stored at `path` (`encryption` its sealed key document),
+    with the bucket's default object-lock retention; the data path it made unreachable."""
     bucket = locked_bucket(session, bucket_id)
     freed = None
     version_id = _new_version_id() if bucket.versioning == ENABLED else NULL_VERSION
@@ -401,7 +414,9 @@ def commit_put(
         meta=meta.to_json(),
         storage_path=path,
         last_modified=utcnow(),
+        encryption=encryption,
     )
+    row.retention = s3_lock.default_retention(bucket, row.last_modified)
     _add_version(session, bucket, row)
     return ObjectVersion.of(row), freed
 
@@ -474,22 +489,35 @@ def _open_version(
         return None
     except ObjectStoreError as exc:
         raise ResourceUnavailable(f"Cannot read {key}: {exc}") from None
+    if row.encryption:
+        full = start == 0 and end == row.size - 1 and "-" not in row.etag
+        body = s3_encryption.decrypting(
+            runtime, row.encryption, body, offset=start, etag=row.etag if full else None
+        )
     return ObjectData(version=ObjectVersion.of(row), start=start, end=end, body=body)
 
 
 def delete_object(
-    runtime: Runtime, *, bucket: Bucket, key: str, version_id: str | None = None
+    runtime: Runtime,
+    *,
+    bucket: Bucket,
+    key: str,
+    version_id: str | None = None,
+    bypass_governance: bool = False,
 ) -> DeleteResult:
     """Delete as S3 does. A named version is removed for good (deleting one that does not
-    exist succeeds). Otherwise: an unversioned bucket loses the object; an Enabled one gets
-    a delete marker; a Suspended one gets a "null" delete marker replacing the "null"
-    version."""
+    exist succeeds) unless its object lock protects it (`s3_lock.ObjectLocked`; a
+    GOVERNANCE retention yields to `bypass_governance`). Otherwise: an unversioned bucket
+    loses the object; an Enabled one gets a delete marker; a Suspended one gets a "null"
+    delete marker replacing the "null" version."""
     with runtime.db.session() as session:
         locked = locked_bucket(session, bucket.id)
         if version_id is not None:
             row = _version_row(session, locked.id, key, version_id)
             if row is None:
                 return DeleteResult(version_id=version_id, delete_marker=False)
+            if locked.object_lock:
+                s3_lock.check_delete(row, bypass_governance=bypass_governance, now=utcnow())
             result = DeleteResult(version_id=version_id, delete_marker=row.delete_marker)
             freed = _remove_row(session, runtime, locked, row)
         elif locked.versioning is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from translator.s3 import buckets, listing, multipart, objects
+from translator.s3 import access, buckets, configuration, listing, multipart, objects, tagging
 from translator.s3.context import Operation, S3Context
 from translator.s3.errors import s3_error
 
@@ -18,6 +18,9 @@ OPERATIONS: Mapping[str, Operation] = {
     **listing.OPERATIONS,
     **objects.OPERATIONS,
     **multipart.OPERATIONS,
+    **access.OPERATIONS,
+    **tagging.OPERATIONS,
+    **configuration.OPERATIONS,
 }
 
 __all__ = ["OPERATIONS", "Operation", "S3Context", "s3_error"]

@@ -1,9 +1,9 @@
 """S3 bucket operations on native buckets: one function per operation, named after it.
 
-Alto keeps no bucket ACLs, CORS, lifecycle, policy, tagging, website, replication or
-encryption configuration yet: their GETs answer what S3 answers for a bucket without one,
-which is what Terraform's bucket refresh expects. Canned ACL headers on CreateBucket are
-accepted and ignored: every bucket is private to its owner's account.
+Alto keeps no bucket website or replication configuration yet: their GETs answer what S3
+answers for a bucket without one, which is what Terraform's bucket refresh expects. CORS,
+lifecycle, default encryption and object lock are in `configuration`. ACLs, policies and tagging are in `access` and `tagging`; CreateBucket
+takes the ACL of its `x-amz-acl` / `x-amz-grant-*` headers.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from gateway.s3 import errors as s3
 from gateway.s3.addressing import check_bucket_name
 from native.api.objects import BucketAlreadyExists, BucketInfo
 from native.services.caller import Caller
+from translator.s3.access import acl_spec
 from translator.s3.context import Operation, Output, Params, S3Context, owner, text
 
 
@@ -48,7 +49,10 @@ def create_bucket(ctx: S3Context, params: Params) -> Output:
     check_bucket_name(name=name)
     try:
         ctx.api.create_bucket(
-            caller, name=name, object_lock=params.get("ObjectLockEnabledForBucket") is True
+            caller,
+            name=name,
+            object_lock=params.get("ObjectLockEnabledForBucket") is True,
+            acl=acl_spec(params),
         )
     except BucketAlreadyExists as exc:
         if exc.owner_account_id == caller.account_id:
@@ -85,13 +89,6 @@ def put_bucket_versioning(ctx: S3Context, params: Params) -> Output:
     return {}
 
 
-def get_bucket_acl(ctx: S3Context, params: Params) -> Output:
-    bucket = _bucket(ctx, params)
-    holder = owner(bucket.owner_id, bucket.owner_name)
-    grantee = {"Type": "CanonicalUser", **holder}
-    return {"Owner": holder, "Grants": [{"Grantee": grantee, "Permission": "FULL_CONTROL"}]}
-
-
 def get_bucket_accelerate_configuration(ctx: S3Context, params: Params) -> Output:
     _bucket(ctx, params)
     return {}
@@ -105,12 +102,6 @@ def get_bucket_request_payment(ctx: S3Context, params: Params) -> Output:
 def get_bucket_logging(ctx: S3Context, params: Params) -> Output:
     _bucket(ctx, params)
     return {}
-
-
-def get_object_lock_configuration(ctx: S3Context, params: Params) -> Output:
-    if not _bucket(ctx, params).object_lock:
-        raise s3.ObjectLockConfigurationNotFoundError(BucketName=str(params["Bucket"]))
-    return {"ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled"}}
 
 
 def _not_configured(error: type[s3.S3Error]) -> Operation:
@@ -132,16 +123,9 @@ OPERATIONS: Mapping[str, Operation] = {
     "GetBucketLocation": get_bucket_location,
     "GetBucketVersioning": get_bucket_versioning,
     "PutBucketVersioning": put_bucket_versioning,
-    "GetBucketAcl": get_bucket_acl,
     "GetBucketAccelerateConfiguration": get_bucket_accelerate_configuration,
     "GetBucketRequestPayment": get_bucket_request_payment,
     "GetBucketLogging": get_bucket_logging,
-    "GetBucketCors": _not_configured(s3.NoSuchCORSConfiguration),
-    "GetBucketLifecycleConfiguration": _not_configured(s3.NoSuchLifecycleConfiguration),
-    "GetBucketEncryption": _not_configured(s3.ServerSideEncryptionConfigurationNotFoundError),
-    "GetBucketPolicy": _not_configured(s3.NoSuchBucketPolicy),
-    "GetBucketTagging": _not_configured(s3.NoSuchTagSet),
-    "GetObjectLockConfiguration": get_object_lock_configuration,
     "GetBucketWebsite": _not_configured(s3.NoSuchWebsiteConfiguration),
     "GetBucketReplication": _not_configured(s3.ReplicationConfigurationNotFoundError),
 }

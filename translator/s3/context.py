@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from native.api.objects import ObjectApi
+from native.api.objects import ObjectApi, canonical_id
 from native.services.caller import Caller
 
 Params = Mapping[str, object]
@@ -26,11 +25,6 @@ class S3Context:
 
 
 Operation = Callable[[S3Context, Params], Output]
-
-
-def canonical_id(account_uuid: str) -> str:
-    """The S3 canonical user id of an account: a stable 64-digit hex string."""
-    return hashlib.sha256(account_uuid.encode("ascii")).hexdigest()
 
 
 def owner(account_uuid: str, account_name: str) -> Output:

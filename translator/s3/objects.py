@@ -16,9 +16,11 @@ from gateway.s3 import errors as s3
 from gateway.s3.addressing import CopySource, parse_copy_source
 from native.api.objects import ObjectData, ObjectMeta, ObjectVersion, Readable
 from native.services.errors import CloudError
+from translator.s3.access import acl_spec
 from translator.s3.conditions import Preconditions, byte_range
 from translator.s3.context import Operation, Output, Params, S3Context, text
 from translator.s3.errors import s3_error
+from translator.s3.tagging import copy_tags, header_tags
 
 NULL_VERSION = "null"
 _META_MEMBERS = {
@@ -73,6 +75,7 @@ def _described(version: ObjectVersion, params: Params) -> Output:
         "VersionId": _version_id(version.version_id),
         "Metadata": dict(meta.user) or None,
         "Expires": _expires(meta.expires),
+        "ServerSideEncryption": version.encryption,
     }
     for member, field in _META_MEMBERS.items():
         output[member] = text(params, "Response" + member) or getattr(meta, field)
@@ -92,8 +95,15 @@ def put_object(ctx: S3Context, params: Params) -> Output:
         key=str(params["Key"]),
         source=cast(Readable, params["Body"]),
         meta=meta_of(params),
+        tags=header_tags(params),
+        acl=acl_spec(params),
+        encryption=text(params, "ServerSideEncryption"),
     )
-    return {"ETag": _etag(version.etag), "VersionId": _version_id(version.version_id)}
+    return {
+        "ETag": _etag(version.etag),
+        "VersionId": _version_id(version.version_id),
+        "ServerSideEncryption": version.encryption,
+    }
 
 
 def _chunks(data: ObjectData) -> Iterator[bytes]:
@@ -105,15 +115,20 @@ def get_object(ctx: S3Context, params: Params) -> Output:
     bucket, key = str(params["Bucket"]), str(params["Key"])
     version = _head(ctx, bucket, key, text(params, "VersionId"))
     Preconditions.of(params).check(version, not_modified=s3.NotModified)
+    tag_count = ctx.api.object_tag_count(
+        ctx.caller, bucket=bucket, key=key, version_id=version.version_id
+    )
     data = ctx.api.get_object(
         ctx.caller,
         bucket=bucket,
         key=key,
         version_id=version.version_id,
         byte_range=byte_range(text(params, "Range")),
+        current=text(params, "VersionId") is None,
     )
     output = _described(data.version, params)
     output["ContentLength"] = data.length
+    output["TagCount"] = tag_count or None
     if text(params, "Range") is not None and byte_range(text(params, "Range")) is not None:
         output["ContentRange"] = f"bytes {data.start}-{data.end}/{data.version.size}"
     output["Body"] = _chunks(data)
@@ -132,6 +147,7 @@ def delete_object(ctx: S3Context, params: Params) -> Output:
         bucket=str(params["Bucket"]),
         key=str(params["Key"]),
         version_id=text(params, "VersionId"),
+        bypass_governance=params.get("BypassGovernanceRetention") is True,
     )
     return {
         "DeleteMarker": True if result.delete_marker else None,
@@ -192,8 +208,15 @@ def copy_object(ctx: S3Context, params: Params) -> Output:
             "or encryption attributes."
         )
     meta = version.meta if directive == "COPY" else meta_of(params)
+    tags = copy_tags(
+        ctx, params, bucket=source.bucket, key=source.key, version_id=version.version_id
+    )
     data = ctx.api.get_object(
-        ctx.caller, bucket=source.bucket, key=source.key, version_id=version.version_id
+        ctx.caller,
+        bucket=source.bucket,
+        key=source.key,
+        version_id=version.version_id,
+        current=source.version_id is None,
     )
     with data.body as stream:
         copied = ctx.api.put_object(
@@ -203,6 +226,8 @@ def copy_object(ctx: S3Context, params: Params) -> Output:
             source=_StreamReader(stream),
             size=version.size,
             meta=meta,
+            tags=tags,
+            acl=acl_spec(params),
         )
     return {
         "CopyObjectResult": {"ETag": _etag(copied.etag), "LastModified": copied.last_modified},

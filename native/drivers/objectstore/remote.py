@@ -60,6 +60,16 @@ class ResponseChunks(ByteStream):
         self._response.release_conn()
 
 
+class NoChunks(ByteStream):
+    """The body of an empty object or range: nothing to read, nothing to release."""
+
+    def __next__(self) -> bytes:
+        raise StopIteration
+
+    def close(self) -> None:
+        return None
+
+
 class MinioObjectStore(ObjectStore):
     """Containers are buckets of the server at `endpoint` (`http://host:port` or https)."""
 
@@ -160,16 +170,13 @@ class MinioObjectStore(ObjectStore):
     ) -> ByteStream:
         bucket, name = self._bucket(container), checked_name(path)
         if length == 0:
-            return ResponseChunks(self._empty(bucket, name))
+            self._call(f"Reading {bucket}/{name}", lambda: self._client.stat_object(bucket, name))
+            return NoChunks()
         response = self._call(
             f"Reading {bucket}/{name}",
             lambda: self._client.get_object(bucket, name, offset=offset, length=length or 0),
         )
         return ResponseChunks(response)
-
-    def _empty(self, bucket: str, name: str) -> urllib3.BaseHTTPResponse:
-        self._call(f"Reading {bucket}/{name}", lambda: self._client.stat_object(bucket, name))
-        return urllib3.HTTPResponse(body=b"", preload_content=False)
 
     def delete(self, *, container: str, path: str) -> None:
         bucket, name = self._bucket(container), checked_name(path)

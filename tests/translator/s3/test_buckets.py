@@ -124,7 +124,7 @@ def test_unimplemented_operation(s3: Any) -> None:
     name = bucket_name()
     s3.create_bucket(Bucket=name)
     with pytest.raises(ClientError) as refused:
-        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "a", "Value": "b"}]})
+        s3.get_bucket_analytics_configuration(Bucket=name, Id="analytics")
     assert error_code(refused) == "NotImplemented"
     assert status_of(refused) == 501
 
