@@ -5,6 +5,7 @@ from __future__ import annotations
 from native.services.account_cleanup import CLEANUP_TASK
 from native.services.expunge import EXPUNGE_TASK
 from native.services.host_health import PING_TASK
+from native.services.object_storage import SCRATCH_TASK
 from native.services.periodic import PeriodicTask
 from native.services.s3_lifecycle import LIFECYCLE_TASK
 from native.services.snapshot_policies import SNAPSHOT_SCHEDULER
@@ -17,4 +18,5 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     SNAPSHOT_SCHEDULER,
     CLEANUP_TASK,
     LIFECYCLE_TASK,
+    SCRATCH_TASK,
 )

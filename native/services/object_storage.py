@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +14,13 @@ from native.drivers.objectstore import ObjectStore, ObjectStoreError, canonical_
 from native.model import Bucket, ObjectStoragePool, utcnow
 from native.services.errors import InvalidParameterValue, ResourceInUse, ResourceUnavailable
 from native.services.limits import GIB
+from native.services.periodic import PeriodicTask
 from native.services.runtime import Runtime
 from native.services.secrets import SecretBox
 
 SECRET_DETAILS = frozenset({"secretkey"})
+log = logging.getLogger(__name__)
+
 DEFAULT_POOL_NAME = "Local object storage"
 
 
@@ -198,3 +202,30 @@ def ensure_default_pool(session: Session, *, root: Path) -> ObjectStoragePool | 
     session.add(pool)
     session.flush()
     return pool
+
+
+SCRATCH_AGE = 3600.0
+"""Seconds after which a write's scratch data is taken as abandoned (and how often the
+sweep runs)."""
+
+
+def sweep_scratch(runtime: Runtime) -> None:
+    """Remove the scratch data of interrupted writes from every live pool (one pool's
+    failure is logged; the others are still swept)."""
+    with runtime.db.session(write=False) as session:
+        pools = list(
+            session.scalars(select(ObjectStoragePool).where(ObjectStoragePool.removed.is_(None)))
+        )
+    for pool in pools:
+        try:
+            removed = pool_store(runtime, pool).sweep_scratch(older_than=SCRATCH_AGE)
+        except ObjectStoreError as exc:
+            log.warning("cannot sweep scratch data of pool %s: %s", pool.name, exc)
+            continue
+        if removed:
+            log.info("removed %d abandoned scratch file(s) from pool %s", removed, pool.name)
+
+
+SCRATCH_TASK = PeriodicTask(
+    name="objectstore.scratch", interval=lambda runtime: SCRATCH_AGE, run=sweep_scratch
+)

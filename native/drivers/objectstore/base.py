@@ -184,6 +184,12 @@ class ObjectStore(abc.ABC):
     def size(self, *, container: str, path: str) -> int:
         """The object's size in bytes; ObjectMissing if it is absent."""
 
+    def sweep_scratch(self, *, older_than: float) -> int:
+        """Remove what interrupted writes left behind (a crash mid-upload) and was last
+        touched more than `older_than` seconds ago; how many were removed. Stores that
+        write nothing aside have nothing to sweep."""
+        return 0
+
     @abc.abstractmethod
     def copy(self, *, container: str, source: str, target_container: str, target: str) -> int:
         """Copy an object within the store (atomically, as `put`); returns its size."""

@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO, ClassVar
 
@@ -23,6 +24,9 @@ from native.drivers.objectstore.base import (
 )
 
 TEMP_PREFIX = ".tmp-"
+SCRATCH_DIR = ".scratch"
+"""Each container's directory for data being written; an interrupted write leaves its file
+there (never visible as an object) until `sweep_scratch` removes it."""
 
 
 class FileChunks(ByteStream):
@@ -117,7 +121,9 @@ class LocalObjectStore(ObjectStore):
             if not target.parent.is_dir():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _fsync_directory(target.parent.parent)
-            descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
+            scratch_dir = self._container(container) / SCRATCH_DIR
+            scratch_dir.mkdir(exist_ok=True)
+            descriptor, name = tempfile.mkstemp(dir=scratch_dir, prefix=TEMP_PREFIX)
             scratch = Path(name)
             with os.fdopen(descriptor, "wb") as handle:
                 for chunk in reader.chunks():
@@ -135,6 +141,20 @@ class LocalObjectStore(ObjectStore):
             if scratch is not None:
                 _discard(scratch)
         return reader.stored()
+
+    def sweep_scratch(self, *, older_than: float) -> int:
+        removed = 0
+        cutoff = time.time() - older_than
+        for scratch in self._base().glob(f"*/{SCRATCH_DIR}/{TEMP_PREFIX}*"):
+            try:
+                if scratch.stat().st_mtime < cutoff:
+                    scratch.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise ObjectStoreError(f"Cannot remove scratch file {scratch}: {exc}") from None
+        return removed
 
     def get(
         self, *, container: str, path: str, offset: int = 0, length: int | None = None

@@ -4,16 +4,18 @@ object stays whole) and memory that stays flat while a large stream goes through
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from native.drivers.objectstore.base import ObjectMissing
-from native.drivers.objectstore.local import LocalObjectStore
+from native.drivers.objectstore.local import SCRATCH_DIR, TEMP_PREFIX, LocalObjectStore
 
 GIB = 1024**3
 
@@ -44,6 +46,25 @@ def test_a_failed_write_keeps_the_old_object_and_leaves_no_temp_file(tmp_path: P
     assert [path.name for path in (tmp_path / container).rglob("*") if path.is_file()] == ["obj"]
 
 
+def test_sweep_removes_only_abandoned_scratch_files(tmp_path: Path) -> None:
+    store = LocalObjectStore(root=tmp_path)
+    container = str(uuid.uuid4())
+    store.create_container(container=container)
+    store.put(container=container, path="aa/obj", source=io.BytesIO(b"kept"))
+    scratch = tmp_path / container / SCRATCH_DIR
+    abandoned, fresh = scratch / f"{TEMP_PREFIX}crashed", scratch / f"{TEMP_PREFIX}writing"
+    abandoned.write_bytes(b"partial")
+    fresh.write_bytes(b"partial")
+    an_hour_ago = time.time() - 3601
+    os.utime(abandoned, (an_hour_ago, an_hour_ago))
+
+    assert store.sweep_scratch(older_than=3600) == 1
+
+    assert (abandoned.exists(), fresh.exists()) == (False, True)
+    with store.get(container=container, path="aa/obj") as stream:
+        assert b"".join(stream) == b"kept"
+
+
 def test_writing_needs_the_container(tmp_path: Path) -> None:
     store = LocalObjectStore(root=tmp_path)
     with pytest.raises(ObjectMissing):
@@ -64,7 +85,7 @@ RSS_PROBE = textwrap.dedent(
     """
     import hashlib, resource, sys
     from pathlib import Path
-    from native.drivers.objectstore.local import LocalObjectStore
+    from native.drivers.objectstore.local import SCRATCH_DIR, TEMP_PREFIX, LocalObjectStore
 
     class Zeros:
         def __init__(self, size):
