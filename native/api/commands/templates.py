@@ -7,6 +7,7 @@ told apart by `format == "ISO"`.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import json
 from typing import ClassVar
@@ -347,8 +348,9 @@ class ListImages(ListOwnedCommand, ImageCommand):
     showremoved = boolean(description="show removed images as well")
     tags = map_of(description="List resources by tags (key/value pairs)")
 
+    @abc.abstractmethod
     def chosen_filter(self) -> str:
-        raise NotImplementedError
+        """The `templatefilter` (or `isofilter`) asked for."""
 
     def query(self, ctx: CommandContext) -> listing.Query:
         ids = [self.id.id] if self.id is not None else [row.id for row in self.ids or []]
