@@ -1,7 +1,8 @@
-"""The `alto` command: `serve`, `init`, `db upgrade` and `api-docs`.
+"""The `alto` command: `serve`, `init`, `db upgrade`, `status` and `api-docs`.
 
 Exit status: 0 on success, 2 for a bad option or configuration (one line on stderr, no
-traceback), 1 when the database cannot be reached or migrated.
+traceback), 1 when the database cannot be reached or migrated. `status` reports a bad
+configuration as a failed check instead, and exits 1 when any check fails.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _HELP = {
     "demo_zone": "true or false: on first start, build a small simulator zone (default true)",
 }
 _DB_ONLY = ("data_dir", "db_url", "log_level")
+_STATUS_SETTINGS = ("bind", "data_dir", "db_url")
 
 
 def _add_settings(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
@@ -51,7 +53,26 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
     _add_settings(upgrade, _DB_ONLY)
     commands.add_parser("api-docs", help="print the native API reference (Markdown)")
+    _add_status_parser(commands)
     return parser
+
+
+def _add_status_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from appliance.status import DEFAULT_UNITS
+
+    status = commands.add_parser(
+        "status", help="check the configuration, disk, services, database and API"
+    )
+    _add_settings(status, _STATUS_SETTINGS)
+    status.add_argument(
+        "--unit",
+        action="append",
+        metavar="UNIT",
+        help=f"systemd unit to check, repeatable (default: {' '.join(DEFAULT_UNITS)})",
+    )
+    status.add_argument(
+        "--timeout", type=float, default=5.0, metavar="SECONDS", help="per check (default 5)"
+    )
 
 
 def _configure_logging(config: Config) -> None:
@@ -129,6 +150,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     action = " ".join(part for part in (args.command, getattr(args, "db_command", None)) if part)
     options = {name: getattr(args, name, None) for name in (*CLI_SETTINGS, "config")}
+    if action == "status":
+        from appliance.status import DEFAULT_UNITS
+        from appliance.status import main as status
+
+        return status(options=options, units=args.unit or DEFAULT_UNITS, timeout=args.timeout)
     try:
         config = load_config(options=options, environ=os.environ, cwd=Path.cwd())
     except ConfigError as exc:

@@ -2,7 +2,8 @@
 
 Precedence, highest first: command-line option > environment variable (`ALTO_<NAME>`)
 > configuration file (TOML) > built-in default. The file is `--config PATH`, else
-`$ALTO_CONFIG`, else `/etc/alto/alto.toml` when it exists. Its keys are the setting
+`$ALTO_CONFIG`, else the first of `/etc/alto/alto.conf` (the appliance's) and
+`/etc/alto/alto.toml` that exists. Its keys are the setting
 names below (`bind = "0.0.0.0:8080"`). Relative paths are taken from the current
 directory. Every problem is reported as one `ConfigError` whose message is a single line.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-DEFAULT_CONFIG_FILE = Path("/etc/alto/alto.toml")
+DEFAULT_CONFIG_FILES = (Path("/etc/alto/alto.conf"), Path("/etc/alto/alto.toml"))
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 ENV_PREFIX = "ALTO_"
 
@@ -173,12 +174,12 @@ def _read_file(path: Path) -> dict[str, object]:
 
 
 def _config_file(
-    *, option: str | None, environ: Mapping[str, str], cwd: Path, default_file: Path
+    *, option: str | None, environ: Mapping[str, str], cwd: Path, defaults: tuple[Path, ...]
 ) -> Path | None:
     chosen = option or environ.get(env_name("config")) or None
     if chosen is not None:
         return cwd / Path(chosen).expanduser()
-    return default_file if default_file.is_file() else None
+    return next((path for path in defaults if path.is_file()), None)
 
 
 def load_config(
@@ -186,16 +187,16 @@ def load_config(
     options: Mapping[str, str | None],
     environ: Mapping[str, str],
     cwd: Path,
-    default_file: Path = DEFAULT_CONFIG_FILE,
+    default_file: Path | tuple[Path, ...] = DEFAULT_CONFIG_FILES,
 ) -> Config:
     """Merge options, environment, file and defaults into a validated `Config`.
 
     `options` maps setting names (and `config`, the file path) to command-line values,
-    None where the option was not given. Raises `ConfigError` for any bad value.
+    None where the option was not given. Without a `config` option or `ALTO_CONFIG`, the
+    first existing file of `default_file` is read. Raises `ConfigError` for any bad value.
     """
-    file = _config_file(
-        option=options.get("config"), environ=environ, cwd=cwd, default_file=default_file
-    )
+    defaults = default_file if isinstance(default_file, tuple) else (default_file,)
+    file = _config_file(option=options.get("config"), environ=environ, cwd=cwd, defaults=defaults)
     raw: dict[str, tuple[object, str]] = {}
     if file is not None:
         for key, value in _read_file(file).items():

@@ -1,24 +1,35 @@
 """The demo zone built on first start: a simulator zone ready for VMs with no set-up.
 
 It is built through the native API, in process, as the root admin, so it is exactly what
-an administrator could build by hand: zone → pod → cluster → hosts → primary storage →
-image store → offerings → template → enabled. It is built only when the database has
-never had a zone, so deleting it is final.
+an administrator could build by hand: an Advanced zone → pod → cluster → hosts → primary
+storage → image store → physical network → public IP range → offerings → template →
+enabled. Async commands run to completion in process before the next step.
+
+Networking: one Enabled physical network carrying Guest, Public and Management traffic,
+with guest VLANs 100-999 and its VirtualRouter, VpcVirtualRouter and SecurityGroupProvider
+providers Enabled; public addresses 203.0.113.10-203.0.113.250 (gateway 203.0.113.1), a
+documentation range (RFC 5737) that reaches nothing outside the appliance. So a user can at
+once deploy a VM with no network (its account's default isolated network is made), take
+public IPs, add rules and build VPCs.
+
+It is built only when the database has never had a zone, so deleting it is final.
 """
 
 from __future__ import annotations
 
+import json
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 import native.api.commands  # noqa: F401  (registers every command)
 from native.api.dispatcher import Dispatcher
 from native.api.responses import Tree
-from native.model import User, Zone
+from native.model import AsyncJob, User, Zone
+from native.model.jobs import JOB_SUCCEEDED
 from native.services.caller import Caller
 from native.services.runtime import Runtime
 
@@ -29,6 +40,15 @@ HOST_CPU_MHZ = 3000
 HOST_MEMORY_MIB = 262144
 CPU_OVERCOMMIT = 4
 GIB = 1024**3
+GUEST_VLANS = "100-999"
+TRAFFIC_TYPES = ("Guest", "Public", "Management")
+ENABLED_PROVIDERS = ("VirtualRouter", "VpcVirtualRouter", "SecurityGroupProvider")
+PUBLIC_RANGE = {
+    "gateway": "203.0.113.1",
+    "netmask": "255.255.255.0",
+    "startip": "203.0.113.10",
+    "endip": "203.0.113.250",
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,7 @@ class _Admin:
     """Runs native commands as the root admin and returns their result trees."""
 
     def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
         self.dispatcher = Dispatcher(runtime=runtime)
         with runtime.db.session(write=False) as session:
             admin = session.scalars(
@@ -111,10 +132,29 @@ class _Admin:
             self.caller = Caller.of(admin)
 
     def __call__(self, command: str, params: Mapping[str, str]) -> Tree:
+        """The command's result; an async command's job is run here, its result returned."""
         reply = self.dispatcher.call(command=command, params=params, caller=self.caller)
         if reply.status != 200:
             raise DemoZoneError(f"{command} failed: {reply.body.get('errortext', reply.body)}")
+        if "jobid" in reply.body:
+            return self._run_job(command, str(reply.body["jobid"]))
         return reply.body
+
+    def _run_job(self, command: str, job_id: str) -> Tree:
+        """Claim the job for this process (no job workers run yet) and run it now."""
+        with self.runtime.db.session() as session:
+            session.execute(
+                update(AsyncJob)
+                .where(AsyncJob.uuid == job_id, AsyncJob.owner_msid.is_(None))
+                .values(owner_msid=self.runtime.msid)
+            )
+        self.dispatcher.run_job(job_id)
+        with self.runtime.db.session(write=False) as session:
+            job = session.scalars(select(AsyncJob).where(AsyncJob.uuid == job_id)).one()
+            status, result = job.status, json.loads(job.result or "{}")
+        if status != JOB_SUCCEEDED:
+            raise DemoZoneError(f"{command} failed: {result.get('errortext', result)}")
+        return dict(result)
 
     def created(self, command: str, params: Mapping[str, str], key: str) -> str:
         """Run a create command; the id of the (first) object it returned under `key`."""
@@ -137,6 +177,7 @@ def build_demo_zone(runtime: Runtime, *, data_dir: Path) -> str:
     template.parent.mkdir(parents=True, exist_ok=True)
     template.write_bytes(empty_qcow2(virtual_size=GIB))
     zone = _infrastructure(api, storage=storage)
+    _networking(api, zone=zone)
     _offerings(api)
     _register_template(api, template=template)
     api("updateZone", {"id": zone, "allocationstate": "Enabled"})
@@ -167,7 +208,31 @@ def _infrastructure(api: _Admin, *, storage: Path) -> str:
         },
         "pod",
     )
-    placement = {"zoneid": zone, "podid": pod, "hypervisor": "Simulator"}
+    _cluster(api, placement={"zoneid": zone, "podid": pod, "hypervisor": "Simulator"})
+    api(
+        "createStoragePool",
+        {
+            "zoneid": zone,
+            "name": "primary1",
+            "scope": "zone",
+            "hypervisor": "Simulator",
+            "url": (storage / "primary").as_uri(),
+        },
+    )
+    api(
+        "addImageStore",
+        {
+            "zoneid": zone,
+            "name": "secondary1",
+            "provider": "NFS",
+            "url": (storage / "secondary").as_uri(),
+        },
+    )
+    return zone
+
+
+def _cluster(api: _Admin, *, placement: Mapping[str, str]) -> None:
+    """The cluster (CPU overcommitted) and its simulator hosts."""
     cluster = api.created(
         "addCluster",
         {**placement, "clustername": "cluster1", "clustertype": "CloudManaged"},
@@ -189,26 +254,27 @@ def _infrastructure(api: _Admin, *, storage: Path) -> str:
                 "password": "simulator",
             },
         )
-    api(
-        "createStoragePool",
-        {
-            "zoneid": zone,
-            "name": "primary1",
-            "scope": "zone",
-            "hypervisor": "Simulator",
-            "url": (storage / "primary").as_uri(),
-        },
+
+
+def _networking(api: _Admin, *, zone: str) -> None:
+    """The physical network (guest VLANs, traffic types, providers; Enabled) and the
+    public IP range (see the module docstring)."""
+    physical = api.created(
+        "createPhysicalNetwork",
+        {"zoneid": zone, "name": "physnet1", "vlan": GUEST_VLANS, "isolationmethods": "VLAN"},
+        "physicalnetwork",
     )
+    for traffic in TRAFFIC_TYPES:
+        api("addTrafficType", {"physicalnetworkid": physical, "traffictype": traffic})
+    providers = api("listNetworkServiceProviders", {"physicalnetworkid": physical})
+    for provider in providers["networkserviceprovider"]:
+        if provider["name"] in ENABLED_PROVIDERS:
+            api("updateNetworkServiceProvider", {"id": provider["id"], "state": "Enabled"})
+    api("updatePhysicalNetwork", {"id": physical, "state": "Enabled"})
     api(
-        "addImageStore",
-        {
-            "zoneid": zone,
-            "name": "secondary1",
-            "provider": "NFS",
-            "url": (storage / "secondary").as_uri(),
-        },
+        "createVlanIpRange",
+        {"zoneid": zone, "forvirtualnetwork": "true", "vlan": "untagged", **PUBLIC_RANGE},
     )
-    return zone
 
 
 def _offerings(api: _Admin) -> None:

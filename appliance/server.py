@@ -2,13 +2,16 @@
 
 The application is built in `load()`, which gunicorn calls in each worker after the fork
 (no `preload_app`), because `create_app` starts job threads and opens database
-connections that must not cross a fork. `worker_exit` closes it. SIGTERM stops the
+connections that must not cross a fork; its modules, though, are imported once in the
+master, so workers inherit them instead of each importing them again (seconds on a slow
+machine). `worker_exit` closes it. SIGTERM stops the
 master gracefully (workers finish in-flight requests within `graceful_timeout`); SIGINT
 stops it at once.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -91,4 +94,5 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
 
 def serve(*, config: Config, encryption_key: str, node: str) -> None:
     """Run the server until it is stopped by a signal; gunicorn exits the process."""
+    importlib.import_module("gateway.app")
     AltoServer(config=config, encryption_key=encryption_key, node=node).run()

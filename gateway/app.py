@@ -22,9 +22,11 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 import native.api.commands  # noqa: F401  (registers every command)
+from gateway.credential_scope import signed_service
 from gateway.native_api import NativeApiEndpoint
+from gateway.query_endpoint import QueryEndpoint
 from gateway.s3.addressing import virtual_host_bucket
-from gateway.s3_endpoint import S3Endpoint, raw_query_pairs
+from gateway.s3_endpoint import S3Endpoint
 from native.api.auth import Authenticator
 from native.api.dispatcher import Dispatcher
 from native.api.objects import ObjectApi
@@ -43,28 +45,8 @@ Classifier = Callable[[Request], str | None]
 
 DEFAULT_S3_DOMAIN = "localhost"
 
-AWS_SERVICES: dict[str, str] = {"s3": "s3"}
-"""SigV4 credential-scope service → endpoint name (EC2, STS and IAM join in issue 5)."""
-
-
-def signed_service(request: Request) -> str | None:
-    """The service of a SigV4 credential scope (`AKID/date/region/SERVICE/aws4_request`), from
-    the Authorization header or the `X-Amz-Credential` query parameter; None when unsigned,
-    "" when the scope is malformed (S3 then reports it)."""
-    authorization = request.headers.get("Authorization", "")
-    credential = ""
-    if authorization.startswith("AWS4-"):
-        for part in authorization.partition(" ")[2].split(","):
-            name, _, value = part.strip().partition("=")
-            if name == "Credential":
-                credential = value
-    else:
-        query = dict(raw_query_pairs(request.environ.get("QUERY_STRING", "")))
-        if not query.get("X-Amz-Algorithm", "").startswith("AWS4-"):
-            return None
-        credential = query.get("X-Amz-Credential", "")
-    scope = credential.split("/")
-    return scope[3] if len(scope) == 5 else ""
+AWS_SERVICES: dict[str, str] = {"s3": "s3", "ec2": "query", "sts": "query", "iam": "query"}
+"""SigV4 credential-scope service → endpoint name."""
 
 
 class AltoApp:
@@ -81,7 +63,10 @@ class AltoApp:
         authenticator = Authenticator(runtime=runtime)
         native_api = NativeApiEndpoint(dispatcher=self.dispatcher, authenticator=authenticator)
         s3 = S3Endpoint(api=ObjectApi(runtime), authenticator=authenticator, domain=s3_domain)
-        self.handlers: dict[str, Handler] = {"native_api": native_api, "s3": s3}
+        query = QueryEndpoint(
+            runtime=runtime, dispatcher=self.dispatcher, authenticator=authenticator
+        )
+        self.handlers: dict[str, Handler] = {"native_api": native_api, "s3": s3, "query": query}
         self.classifiers: tuple[Classifier, ...] = (
             self._virtual_host,
             self._mapped,

@@ -118,6 +118,13 @@ class Command(abc.ABC):
         return doc.split("\n\n")[0].replace("\n", " ").strip()
 
     @classmethod
+    def remarks(cls) -> str:
+        """The rest of the command's docstring after its first paragraph (its contract)."""
+        doc = inspect.getdoc(cls) or ""
+        _, _, rest = doc.partition("\n\n")
+        return rest.strip()
+
+    @classmethod
     def parse(cls, raw: Mapping[str, str], *, scope: ParseScope) -> Command:
         """Parse and validate every declared parameter; unknown ones are ignored."""
         return cls({name: param.parse(raw, scope=scope) for name, param in cls.params.items()})

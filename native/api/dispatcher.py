@@ -56,6 +56,9 @@ def _submitted_tree(job_id: str, instance_id: str | None) -> Tree:
     return {"id": instance_id, "jobid": job_id}
 
 
+SEALED_KEY = "_sealed"
+
+
 class Dispatcher:
     """Runs declared commands for authenticated callers."""
 
@@ -68,6 +71,14 @@ class Dispatcher:
         return caller.role_type in command.authorized and role_allows(
             session, caller.role_id, command.api_name
         )
+
+    def allows(self, *, caller: Caller, command: str) -> bool:
+        """Whether the caller may run the named command (False for one that does not exist)."""
+        declared = self.registry.find(command)
+        if declared is None:
+            return False
+        with self.runtime.db.session(write=False) as session:
+            return self.permitted(session, caller, declared)
 
     def call(self, *, command: str, params: Mapping[str, str], caller: Caller) -> Reply:
         """Run one command for the caller and render the answer. Never raises CloudError."""
@@ -116,9 +127,7 @@ class Dispatcher:
         ctx: CommandContext,
     ) -> Tree:
         instance_id = instance.create(ctx)
-        stored = {
-            key: value for key, value in params.items() if key.lower() not in TRANSPORT_PARAMS
-        }
+        stored = self._sealed(declared, params)
         job = AsyncJob(
             user_id=ctx.caller.user_id,
             account_id=ctx.caller.account_id,
@@ -177,6 +186,30 @@ class Dispatcher:
                 resource_type=declared.entity_type,
             )
 
+    def _sealed(self, declared: type[Command], params: Mapping[str, str]) -> dict[str, str]:
+        """The parameters an async job keeps: transport ones dropped, sensitive ones sealed
+        (their names listed under `SEALED_KEY`)."""
+        secret = {param.name.lower() for param in declared.params.values() if param.sensitive}
+        stored: dict[str, str] = {}
+        sealed: list[str] = []
+        for key, value in params.items():
+            if key.lower() in TRANSPORT_PARAMS:
+                continue
+            if key.lower() in secret:
+                value = self.runtime.secrets.seal(value)
+                sealed.append(key)
+            stored[key] = value
+        if sealed:
+            stored[SEALED_KEY] = ",".join(sealed)
+        return stored
+
+    def _opened(self, stored: dict[str, str]) -> dict[str, str]:
+        """A job's parameters as they were given (sensitive ones unsealed)."""
+        sealed = stored.pop(SEALED_KEY, "")
+        for key in filter(None, sealed.split(",")):
+            stored[key] = self.runtime.secrets.open(stored[key])
+        return stored
+
     def run_job(self, job_id: str) -> None:
         """Run a job this server has claimed, and store its outcome. Never raises."""
         with self.runtime.db.session(write=False) as session:
@@ -185,7 +218,7 @@ class Dispatcher:
             assert user is not None
             caller = Caller.of(user)
             declared = self.registry.find(job.command)
-            params = json.loads(job.params)
+            params = self._opened(json.loads(job.params))
             start_id = job.start_event_id
         if declared is None:
             unknown = UnsupportedAction(f"unknown command {job.command}")

@@ -20,6 +20,7 @@ def command_markdown(command: type[Command]) -> str:
         "",
         command.summary(),
         "",
+        *([command.remarks(), ""] if command.remarks() else []),
         (
             f"{'Asynchronous' if command.is_async else 'Synchronous'}; since {command.since}; "
             f"available to: {roles}."

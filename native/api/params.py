@@ -242,6 +242,7 @@ class Param(Generic[V]):
         since: str | None = None,
         api_name: str | None = None,
         is_required: bool = False,
+        sensitive: bool = False,
     ) -> None:
         self.kind = kind
         self.description = description
@@ -249,6 +250,7 @@ class Param(Generic[V]):
         self.since = since
         self.api_name = api_name
         self.is_required = is_required
+        self.sensitive = sensitive
         self.attribute = ""
 
     def __set_name__(self, owner: type, attribute: str) -> None:
@@ -270,6 +272,7 @@ class Param(Generic[V]):
             since=self.since,
             api_name=self.api_name,
             is_required=True,
+            sensitive=self.sensitive,
         )
 
     @overload
@@ -327,10 +330,17 @@ def string(
     length: int | None = 255,
     since: str | None = None,
     api_name: str | None = None,
+    sensitive: bool = False,
 ) -> Param[str | None]:
-    """A string parameter, at most `length` characters (None for no limit)."""
+    """A string parameter, at most `length` characters (None for no limit). A `sensitive`
+    one (a password, a pre-shared key) is kept sealed while its async job waits."""
     return Param(
-        StringKind(), description=description, length=length, since=since, api_name=api_name
+        StringKind(),
+        description=description,
+        length=length,
+        since=since,
+        api_name=api_name,
+        sensitive=sensitive,
     )
 
 

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from native.drivers.hypervisor.base import DriverError, HypervisorDriver
 from native.drivers.hypervisor.simulator import SimulatorDriver
+from native.drivers.network.base import NetworkDriver
+from native.drivers.network.simulator import SimulatedNetworkDriver
 from native.drivers.storage.base import StorageDriver, StorageError
 from native.drivers.storage.local import LocalStore
 from native.drivers.storage.nfs import NfsStore
@@ -15,7 +17,8 @@ from native.drivers.storage.s3 import S3Store
 
 
 class DriverCatalog:
-    """Hypervisor drivers (one instance per type) and storage drivers (one per store URL).
+    """Hypervisor drivers (one instance per type), storage drivers (one per store URL) and
+    the network driver that runs virtual routers.
 
     `state_dir` is where drivers keep what must survive a restart (the simulator's hosts,
     NFS mount points).
@@ -27,6 +30,7 @@ class DriverCatalog:
         self._hypervisors: dict[str, HypervisorDriver] = {
             simulator.hypervisor_type.lower(): simulator
         }
+        self.network: NetworkDriver = SimulatedNetworkDriver(state_dir=state_dir / "network")
 
     @property
     def hypervisor_types(self) -> list[str]:

@@ -17,7 +17,8 @@ class VirtualMachine(Identified, Lifetime, Base):
     `update_count`. `cpu_number`, `cpu_speed` (MHz) and `memory` (MiB) are the effective
     size (a custom offering's chosen values). `host_id` is where it runs or is placed;
     `last_host_id` where it last ran. `last_updated` is when its state last changed (a
-    Destroyed VM is expunged `expunge.delay` seconds after).
+    Destroyed VM is expunged `expunge.delay` seconds after). With `delete_protection` it
+    cannot be destroyed.
     """
 
     __tablename__ = "vm_instance"
@@ -53,6 +54,7 @@ class VirtualMachine(Identified, Lifetime, Base):
     display_vm: Mapped[bool] = mapped_column(Boolean, default=True)
     details: Mapped[str | None] = mapped_column(Text, default=None)
     power_state: Mapped[str] = mapped_column(String(16), default="PowerUnknown")
+    delete_protection: Mapped[bool] = mapped_column(Boolean, default=False)
     last_updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -78,7 +80,11 @@ class AffinityGroupVm(Base):
 
 
 class SshKeyPair(Identified, Base):
-    """A registered public key, unique by name within its account."""
+    """A registered public key, unique by name within its account.
+
+    `private_key_fingerprint` is set for a pair the server generated: the SHA-1 of its
+    private key in DER (PKCS#8), colon-separated hex (the private key itself is not kept).
+    """
 
     __tablename__ = "ssh_keypair"
     __table_args__ = (UniqueConstraint("account_id", "name"),)
@@ -88,3 +94,5 @@ class SshKeyPair(Identified, Base):
     public_key: Mapped[str] = mapped_column(Text)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"), index=True)
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    private_key_fingerprint: Mapped[str | None] = mapped_column(String(128), default=None)

@@ -55,6 +55,15 @@ class Volume(Identified, Lifetime, Base):
     attached: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     display_volume: Mapped[bool] = mapped_column(Boolean, default=True)
     update_count: Mapped[int] = mapped_column(Integer, default=0)
+    snapshot_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The snapshot a data volume was created from (no foreign key: snapshots go first)."""
+    device_name: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The guest device name an attachment asked for (`/dev/sdf`), kept while attached."""
+    resized: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    """When the last resize started; `resized_from` and `resized_from_offering_id` hold the
+    size (bytes) and disk offering the volume had before it."""
+    resized_from: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    resized_from_offering_id: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Snapshot(Identified, Lifetime, Base):

@@ -4,7 +4,8 @@ Deleting an account (deleteAccount, or deleteDomain with cleanup) only marks it 
 and `cleanup_needed` (`accounts.remove_account`). Each round of `CLEANUP_TASK` (every
 `expunge.interval` seconds, on one management server) then releases, per such account and
 through the services that delete each kind of resource: its VM snapshots, its VMs
-(stopped through their hosts, expunged), its snapshot policies, its remaining volumes,
+(stopped through their hosts, expunged), its networking (VPNs, networks, VPCs, public
+IPs, security groups), its snapshot policies, its remaining volumes,
 volume snapshots, templates and ISOs, SSH key pairs, user data, affinity groups, template
 launch permissions and tags.
 
@@ -32,6 +33,7 @@ from native.model import (
     Account,
     AffinityGroup,
     Bucket,
+    Network,
     ResourceTag,
     Snapshot,
     SnapshotPolicy,
@@ -43,6 +45,7 @@ from native.model import (
     VirtualMachine,
     VmSnapshot,
     Volume,
+    Vpc,
 )
 from native.services import (
     affinity,
@@ -59,6 +62,7 @@ from native.services.errors import CloudError
 from native.services.events import record_event
 from native.services.expunge import expunge_vm
 from native.services.limits import ACCOUNT, ResourceType
+from native.services.network import account_networking
 from native.services.periodic import PeriodicTask
 from native.services.runtime import Runtime
 from native.services.snapshots import delete_snapshot
@@ -204,6 +208,17 @@ def _clean_vms(cleanup: _Cleanup) -> None:
             cleanup.attempt(f"VM {uuid}", _vm_action(runtime, vm_id))
 
 
+def _clean_networking(cleanup: _Cleanup) -> None:
+    """VPNs, networks, VPCs, public IPs and security groups, once the VMs are gone (a
+    network that still has a VM is left for the next round)."""
+    with cleanup.runtime.db.session(write=False) as session:
+        steps = account_networking.cleanup_steps(
+            session, cleanup.runtime, account_id=cleanup.account_id
+        )
+    for what, action in steps:
+        cleanup.attempt(what, action)
+
+
 def _volume_action(runtime: Runtime, volume_id: int) -> Action:
     def action(session: Session) -> None:
         volume = session.get(Volume, volume_id)
@@ -342,6 +357,8 @@ def _drop_small_rows(session: Session, account_id: int) -> None:
 
 _LEFTOVERS: Sequence[Any] = (
     VirtualMachine,
+    Network,
+    Vpc,
     VmSnapshot,
     Volume,
     Snapshot,
@@ -399,6 +416,7 @@ def cleanup_account(runtime: Runtime, *, account_id: int) -> bool:
         )
     cleanup.attempt("snapshot policies", lambda session: _drop_policies(session, account_id))
     _clean_vms(cleanup)
+    _clean_networking(cleanup)
     _clean_storage(cleanup)
     _clean_buckets(cleanup)
     cleanup.attempt(

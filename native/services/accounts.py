@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from native.model import Account, Domain, Role, SettingValue, User, utcnow
+from native.services import limits
 from native.services.authentication import close_sessions_of_user
 from native.services.caller import (
     ACCOUNT_TYPE_OF_ROLE_TYPE,
@@ -18,6 +19,7 @@ from native.services.caller import (
 )
 from native.services.errors import InvalidParameterValue, PermissionDenied
 from native.services.locks import lock_domain
+from native.services.network.security_groups import default_group
 from native.services.seed import default_role
 from native.services.settings import Settings
 from native.services.users import (
@@ -243,6 +245,8 @@ def create_account(
             session, settings=settings, account=account, details=details, param="accountdetails"
         )
     insert_user(session, account=account, spec=user)
+    default_group(session, account=account)
+    limits.create_count_rows(session, owner_type=limits.ACCOUNT, owner_id=account.id)
     session.refresh(account)
     return account
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from native.model import Account, Domain, utcnow
+from native.services import limits
 from native.services.accounts import remove_account
 from native.services.caller import Caller
 from native.services.errors import InvalidParameterValue, PermissionDenied, ResourceInUse
@@ -78,6 +79,7 @@ def create_domain(
     )
     session.add(domain)
     session.flush()
+    limits.create_count_rows(session, owner_type=limits.DOMAIN, owner_id=domain.id)
     return domain
 
 

@@ -28,6 +28,7 @@ from native.model import (
 from native.services import capacity, limits
 from native.services.errors import CloudError, InvalidParameterValue, ResourceUnavailable
 from native.services.limits import ResourceType
+from native.services.network import vm_nics
 from native.services.periodic import PeriodicTask
 from native.services.runtime import Runtime
 from native.services.stores import pool_driver
@@ -116,8 +117,9 @@ def expunge_vm(
     """Expunge a Stopped, Destroyed, Error or half-expunged VM and commit.
 
     Its root volume (and data disks unless `keep_data_disks`, which detaches them) loses
-    its data and pool space; limits still held are released; affinity memberships, VM
-    snapshots and tags go; the VM row is kept, removed. 431 for a VM that runs; on a
+    its data and pool space; limits still held are released; affinity memberships, NICs
+    (and the rules and memberships that named them), VM snapshots and tags go; the VM row
+    is kept, removed. 431 for a VM that runs; on a
     storage failure (534) the VM stays Expunging for the expunge task to finish.
     """
     if vm.state not in (VmState.STOPPED, VmState.DESTROYED, VmState.ERROR, VmState.EXPUNGING):
@@ -135,6 +137,7 @@ def expunge_vm(
     for volume in doomed:
         _delete_volume(session, runtime, volume=volume)
     session.execute(delete(AffinityGroupVm).where(AffinityGroupVm.vm_id == vm.id))
+    touched_routers = vm_nics.release_vm(session, vm=vm)
     session.execute(
         update(VmSnapshot)
         .where(VmSnapshot.vm_id == vm.id, VmSnapshot.removed.is_(None))
@@ -145,6 +148,7 @@ def expunge_vm(
     vm.removed = utcnow()
     vm.host_id = None
     session.commit()
+    vm_nics.reapply(session, runtime, router_ids=touched_routers)
 
 
 def expunge_due(runtime: Runtime) -> None:

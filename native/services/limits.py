@@ -144,6 +144,40 @@ def ensure_count_row(
         pass
 
 
+def create_count_rows(session: Session, *, owner_type: str, owner_id: int) -> None:
+    """Give a new account or domain its count rows of every type (at 0), so that its
+    first users only ever update them: concurrent first inserts of one row deadlock on
+    MariaDB."""
+    session.add_all(
+        ResourceCount(owner_type=owner_type, owner_id=owner_id, resource_type=r.label, count=0)
+        for r in ResourceType
+    )
+    session.flush()
+
+
+def ensure_all_count_rows(session: Session) -> None:
+    """Add the count rows any live account or domain lacks (see `create_count_rows`)."""
+    existing = set(
+        session.execute(
+            select(ResourceCount.owner_type, ResourceCount.owner_id, ResourceCount.resource_type)
+        ).tuples()
+    )
+    owners = [
+        *(
+            (ACCOUNT, i)
+            for i in session.scalars(select(Account.id).where(Account.removed.is_(None)))
+        ),
+        *((DOMAIN, i) for i in session.scalars(select(Domain.id).where(Domain.removed.is_(None)))),
+    ]
+    session.add_all(
+        ResourceCount(owner_type=kind, owner_id=owner, resource_type=r.label, count=0)
+        for kind, owner in owners
+        for r in ResourceType
+        if (kind, owner, r.label) not in existing
+    )
+    session.flush()
+
+
 def _add(
     session: Session,
     *,

@@ -20,12 +20,15 @@ from native.model import (
     Account,
     Bucket,
     Domain,
+    Network,
+    PublicIpAddress,
     ResourceCount,
     Snapshot,
     Template,
     TemplateStore,
     VirtualMachine,
     Volume,
+    Vpc,
 )
 from native.services import limits
 from native.services.limits import ACCOUNT, DOMAIN, ResourceType
@@ -98,8 +101,25 @@ COUNTERS: Mapping[ResourceType, Sequence[Counter]] = {
     ResourceType.TEMPLATE: (
         Counter(account=Template.account_id, amount=literal(1), condition=_LIVE_TEMPLATE),
     ),
+    ResourceType.PUBLIC_IP: (
+        Counter(
+            account=PublicIpAddress.account_id,
+            amount=literal(1),
+            condition=(PublicIpAddress.state == "Allocated") & PublicIpAddress.is_system.is_(False),
+        ),
+    ),
+    ResourceType.NETWORK: (
+        Counter(
+            account=Network.account_id,
+            amount=literal(1),
+            condition=Network.removed.is_(None) & (Network.guest_type != "Shared"),
+        ),
+    ),
+    ResourceType.VPC: (
+        Counter(account=Vpc.account_id, amount=literal(1), condition=Vpc.removed.is_(None)),
+    ),
 }
-"""How to measure each type's usage per account (networking adds public_ip, network, vpc)."""
+"""How to measure each type's usage per account."""
 
 
 @dataclass(frozen=True, kw_only=True)

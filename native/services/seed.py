@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from native.model import Account, Domain, Region, Role, RolePermission, User
 from native.services.caller import AccountType, RoleType
+from native.services.limits import ensure_all_count_rows
+from native.services.network.defaults import ensure_network_defaults
+from native.services.network.security_groups import ensure_default_groups
 from native.services.os_types import ensure_os_types
 from native.services.rbac import ALLOW, DENY
 from native.services.secrets import SecretBox, hash_password, new_api_key
@@ -91,10 +94,13 @@ def ensure_defaults(session: Session, *, secrets: SecretBox) -> AdminCredentials
     root = _ensure_root_domain(session)
     _ensure_region(session)
     ensure_os_types(session)
+    ensure_network_defaults(session)
     existing = session.scalars(
         select(Account).where(Account.name == ADMIN_NAME, Account.domain_id == root.id)
     ).first()
     if existing is not None:
+        ensure_default_groups(session)
+        ensure_all_count_rows(session)
         return None
     account = Account(
         name=ADMIN_NAME,
@@ -120,4 +126,6 @@ def ensure_defaults(session: Session, *, secrets: SecretBox) -> AdminCredentials
         )
     )
     session.flush()
+    ensure_default_groups(session)
+    ensure_all_count_rows(session)
     return AdminCredentials(apikey=apikey, secretkey=secretkey, password=password)

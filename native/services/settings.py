@@ -351,6 +351,17 @@ ORCHESTRATION_SETTINGS: tuple[Setting, ...] = (
         description="Seconds a destroyed VM is kept (and can be recovered) before it is expunged",
     ),
     Setting(
+        name="destroyed.vm.view.duration",
+        category="Advanced",
+        type="Integer",
+        default="3600",
+        minimum=0,
+        scopes=("global", "account"),
+        description="Seconds after its destruction that a VM, destroyed or already expunged, "
+        "is still listed to its owner by listVirtualMachines with includedestroyed=true (the "
+        "EC2 API's terminated instances)",
+    ),
+    Setting(
         name="expunge.interval",
         category="Advanced",
         type="Integer",
@@ -403,9 +414,56 @@ def _limit_settings() -> tuple[Setting, ...]:
     )
 
 
+NETWORK_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        name="remote.access.vpn.client.iprange",
+        category="Network",
+        type="String",
+        default="10.1.2.1-10.1.2.8",
+        scopes=("global", "account"),
+        description="The range of ips to be allocated to remote access vpn clients. The first "
+        "ip in the range is used by the VPN server",
+    ),
+    Setting(
+        name="remote.access.vpn.psk.length",
+        category="Network",
+        type="Integer",
+        default="24",
+        minimum=8,
+        maximum=256,
+        description="The length of the ipsec preshared key (minimum 8, maximum 256)",
+    ),
+    Setting(
+        name="remote.access.vpn.user.limit",
+        category="Network",
+        type="Integer",
+        default="8",
+        minimum=0,
+        scopes=("global", "account"),
+        description="The maximum number of VPN users that can be created per account",
+    ),
+    Setting(
+        name="site2site.vpn.vpngateway.connection.limit",
+        category="Network",
+        type="Integer",
+        default="4",
+        minimum=0,
+        description="The maximum number of VPN connection per VPN gateway",
+    ),
+    Setting(
+        name="site2site.vpn.customergateway.subnets.limit",
+        category="Network",
+        type="Integer",
+        default="10",
+        minimum=1,
+        description="The maximum number of subnets per customer gateway",
+    ),
+)
+
+
 def core_settings() -> Settings:
     """A registry holding the settings the management server itself reads."""
     settings = Settings()
-    for setting in (*CORE_SETTINGS, *ORCHESTRATION_SETTINGS, *_limit_settings()):
+    for setting in (*CORE_SETTINGS, *ORCHESTRATION_SETTINGS, *NETWORK_SETTINGS, *_limit_settings()):
         settings.define(setting)
     return settings

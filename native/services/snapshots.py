@@ -4,7 +4,8 @@ A snapshot is a full copy of a Ready volume's data on an image store of the volu
 at `snapshots/<account id>/<volume id>/<snapshot uuid>`. It is allocated (charging the
 owner's SNAPSHOT and SECONDARY_STORAGE limits) before the copy; a failed copy removes the
 row and the partial file and gives the limits back. States: Allocated, Creating, BackedUp,
-Destroying, Destroyed.
+Destroying, Destroyed. A copy (`allocate_copy`, `copy_data`) is a new snapshot of the same
+volume, possibly in another zone.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from native.model import (
     StoragePool,
     VirtualMachine,
     Volume,
+    Zone,
     utcnow,
 )
 from native.services import capacity, limits
@@ -42,7 +44,12 @@ from native.services.stores import image_store_driver, pool_driver, zone_image_s
 from native.services.tags import remove_tags_of
 from native.services.vm_states import VmState
 from native.services.volume_attach import vm_cluster_id, volume_tags
-from native.services.volume_provisioning import delete_volume_data, reserve_pool_for, volume_path
+from native.services.volume_provisioning import (
+    delete_volume_data,
+    reserve_pool_for,
+    volume_path,
+    write_volume_data,
+)
 from native.services.volumes import VolumeState, claim, set_state
 
 log = logging.getLogger(__name__)
@@ -87,9 +94,10 @@ def _default_name(session: Session, volume: Volume) -> str:
 
 
 def check_snapshottable(session: Session, *, volume: Volume) -> ImageStore:
-    """431 unless the volume is Ready on a pool (and its VM Running or Stopped); the image
-    store the snapshot would go to (534 when the zone has none)."""
-    if volume.state != VolumeState.READY or volume.pool_id is None or volume.path is None:
+    """431 unless the volume is Ready on a pool or Allocated (and its VM Running or
+    Stopped); the image store the snapshot would go to (534 when the zone has none)."""
+    ready = volume.state == VolumeState.READY and volume.pool_id is not None
+    if not ready and volume.state != VolumeState.ALLOCATED:
         raise InvalidParameterValue(
             f"VolumeId: {volume.uuid} is not in Ready state but {volume.state}. Cannot take "
             "snapshot."
@@ -174,8 +182,22 @@ def _release_limits(session: Session, snapshot: Snapshot) -> None:
     )
 
 
+def _place_allocated(session: Session, runtime: Runtime, *, steps: Steps, volume: Volume) -> None:
+    """Create an Allocated volume's (empty) data on a pool its VM, if any, reaches; Ready."""
+    vm = None if volume.vm_id is None else session.get(VirtualMachine, volume.vm_id)
+    claim(session, volume, states=(VolumeState.ALLOCATED,), to=VolumeState.CREATING)
+    pool = _pool_for_new_volume(session, runtime, volume=volume, vm=vm)
+    steps.commit()
+    steps.on_undo(lambda s: _unplace(s, volume.id))
+    path = write_volume_data(runtime, volume_uuid=volume.uuid, size=volume.size, pool=pool)
+    steps.on_undo(lambda s: delete_volume_data(runtime, pool=pool, path=path))
+    claim(session, volume, states=(VolumeState.CREATING,), to=VolumeState.READY, path=path)
+    steps.commit()
+
+
 def back_up(session: Session, runtime: Runtime, *, steps: Steps, snapshot: Snapshot) -> Snapshot:
-    """Copy the volume's data to the snapshot's image store; BackedUp on success.
+    """Copy the volume's data to the snapshot's image store; BackedUp on success. An
+    Allocated volume is first created on primary storage, as attaching it would.
 
     On failure (534) the partial copy, the row and the charged limits are all gone.
     """
@@ -184,6 +206,8 @@ def back_up(session: Session, runtime: Runtime, *, steps: Steps, snapshot: Snaps
     store = session.get(ImageStore, snapshot.store_id)
     assert volume is not None and store is not None
     check_snapshottable(session, volume=volume)
+    if volume.state == VolumeState.ALLOCATED:
+        _place_allocated(session, runtime, steps=steps, volume=volume)
     pool = session.get(StoragePool, volume.pool_id)
     assert pool is not None and volume.path is not None
     _move(session, snapshot, expected=SnapshotState.ALLOCATED, to=SnapshotState.CREATING)
@@ -209,6 +233,77 @@ def back_up(session: Session, runtime: Runtime, *, steps: Steps, snapshot: Snaps
         amount=snapshot.physical_size - copied,
     )
     snapshot.physical_size = copied
+    snapshot.install_path = path
+    _move(session, snapshot, expected=SnapshotState.CREATING, to=SnapshotState.BACKED_UP)
+    steps.commit()
+    return snapshot
+
+
+def allocate_copy(
+    session: Session, settings: Settings, *, source: Snapshot, zone: Zone, name: str | None
+) -> Snapshot:
+    """Add a new snapshot (Allocated, MANUAL) of the same volume as a BackedUp `source`,
+    in `zone` and owned by the source's account, charging one SNAPSHOT and the source's
+    physical size of SECONDARY_STORAGE (532 when over); 534 if the zone has no image store."""
+    if source.state != SnapshotState.BACKED_UP or source.install_path is None:
+        raise InvalidParameterValue(
+            f"Snapshot {source.uuid} is in {source.state} state; only a BackedUp snapshot can "
+            "be copied"
+        )
+    stores = zone_image_stores(session, zone_id=zone.id)
+    if not stores:
+        raise ResourceUnavailable(f"Zone {zone.name} has no image store to copy snapshots to")
+    owner = session.get(Account, source.account_id)
+    assert owner is not None
+    limits.consume(session, settings, account=owner, resource=ResourceType.SNAPSHOT, amount=1)
+    limits.consume(
+        session,
+        settings,
+        account=owner,
+        resource=ResourceType.SECONDARY_STORAGE,
+        amount=source.physical_size,
+    )
+    copy = Snapshot(
+        name=name or source.name,
+        snapshot_type=MANUAL,
+        state=SnapshotState.ALLOCATED,
+        account_id=source.account_id,
+        domain_id=source.domain_id,
+        zone_id=zone.id,
+        volume_id=source.volume_id,
+        size=source.size,
+        physical_size=source.physical_size,
+        store_id=stores[0].id,
+    )
+    session.add(copy)
+    session.flush()
+    return copy
+
+
+def copy_data(
+    session: Session, runtime: Runtime, *, steps: Steps, snapshot: Snapshot, source: Snapshot
+) -> Snapshot:
+    """Copy `source`'s data to the new `snapshot`'s image store; BackedUp on success. On
+    failure (534) the partial copy, the row and the charged limits are all gone."""
+    steps.on_undo(lambda s: discard_snapshot(s, snapshot_id=snapshot.id))
+    from_store = session.get(ImageStore, source.store_id)
+    to_store = session.get(ImageStore, snapshot.store_id)
+    assert from_store is not None and to_store is not None and source.install_path is not None
+    _move(session, snapshot, expected=SnapshotState.ALLOCATED, to=SnapshotState.CREATING)
+    steps.commit()
+    path = install_path(snapshot)
+    reader, writer = image_store_driver(runtime, from_store), image_store_driver(runtime, to_store)
+    try:
+        if from_store.id == to_store.id:
+            reader.copy(source=source.install_path, target=path)
+        else:
+            reader.copy_to(source=source.install_path, target=writer, target_path=path)
+    except StorageError as exc:
+        _forget(runtime, to_store, path)
+        raise ResourceUnavailable(
+            f"Failed to copy snapshot {source.name}: {exc}", uuids=[snapshot.uuid]
+        ) from None
+    steps.on_undo(lambda s: _forget(runtime, to_store, path))
     snapshot.install_path = path
     _move(session, snapshot, expected=SnapshotState.CREATING, to=SnapshotState.BACKED_UP)
     steps.commit()

@@ -2,6 +2,8 @@
 
 A key pair belongs to one account and is unique there by name and by public key. Its
 fingerprint is CloudStack's: the MD5 of the decoded public key blob in colon-separated hex.
+A generated pair is RSA 2048 (CloudStack's) or Ed25519 (`GENERATED_KEY_TYPES`); it also keeps
+the SHA-1 fingerprint of its private key, which the private key's holder can check.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from native.model import Account, SshKeyPair
+from native.services import tags
 from native.services.errors import InvalidParameterValue
 
 KEY_TYPES = (
@@ -34,12 +37,29 @@ KEY_TYPES = (
 )
 
 
+GENERATED_KEY_TYPES = ("rsa", "ed25519")
+"""The `keytype` values createSSHKeyPair generates."""
+
+TAG_TYPE = "SSHKeyPair"
+
+
+def _colon_hex(digest: bytes) -> str:
+    return ":".join(f"{byte:02x}" for byte in digest)
+
+
+def key_type(public_key: str) -> str:
+    """The algorithm of an OpenSSH public key line: `rsa`, `ed25519`, `ecdsa`, `dsa`,
+    `sk-ed25519` or `sk-ecdsa`."""
+    algorithm = public_key.split()[0]
+    short = algorithm.removesuffix("@openssh.com").removeprefix("ssh-")
+    return {"dss": "dsa", "sk-ssh-ed25519": "sk-ed25519"}.get(short, short.split("-sha2")[0])
+
+
 def fingerprint(public_key: str) -> str:
     """CloudStack's fingerprint of an OpenSSH public key line: MD5 of the key blob, hex
     bytes joined by colons."""
     blob = base64.b64decode(public_key.split()[1])
-    digest = hashlib.md5(blob, usedforsecurity=False).hexdigest()
-    return ":".join(digest[index : index + 2] for index in range(0, len(digest), 2))
+    return _colon_hex(hashlib.md5(blob, usedforsecurity=False).digest())
 
 
 def _openssh_line(material: str) -> str | None:
@@ -85,7 +105,14 @@ def _check_free(session: Session, *, account: Account, name: str, public_key: st
         )
 
 
-def _save(session: Session, *, account: Account, name: str, public_key: str) -> SshKeyPair:
+def _save(
+    session: Session,
+    *,
+    account: Account,
+    name: str,
+    public_key: str,
+    private_key_fingerprint: str | None = None,
+) -> SshKeyPair:
     if not name.strip():
         raise InvalidParameterValue("The name of a key pair must not be empty")
     _check_free(session, account=account, name=name, public_key=public_key)
@@ -95,6 +122,7 @@ def _save(session: Session, *, account: Account, name: str, public_key: str) -> 
         public_key=public_key,
         account_id=account.id,
         domain_id=account.domain_id,
+        private_key_fingerprint=private_key_fingerprint,
     )
     try:
         with session.begin_nested():
@@ -104,23 +132,50 @@ def _save(session: Session, *, account: Account, name: str, public_key: str) -> 
     return row
 
 
-def create_key_pair(session: Session, *, account: Account, name: str) -> NewKeyPair:
-    """Generate an RSA 2048 key pair for the account; only its public half is stored.
-
-    431 when the account already has a key pair of that name.
-    """
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
+def _generated(kind: str) -> tuple[str, str, str]:
+    """A new private key (PEM), its OpenSSH public key line, and the private key's
+    fingerprint."""
+    if kind == "rsa":
+        key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey = rsa.generate_private_key(
+            public_exponent=65537, key_size=2048
+        )
+        pem = serialization.PrivateFormat.TraditionalOpenSSL
+    elif kind == "ed25519":
+        key = ed25519.Ed25519PrivateKey.generate()
+        pem = serialization.PrivateFormat.OpenSSH
+    else:
+        raise InvalidParameterValue(
+            f"Invalid key type {kind}: use one of {', '.join(GENERATED_KEY_TYPES)}"
+        )
+    private = key.private_bytes(serialization.Encoding.PEM, pem, serialization.NoEncryption())
+    der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
-    ).decode("ascii")
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-        .decode("ascii")
     )
-    row = _save(session, account=account, name=name, public_key=public)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    digest = hashlib.sha1(der, usedforsecurity=False).digest()
+    return private.decode("ascii"), public.decode("ascii"), _colon_hex(digest)
+
+
+def create_key_pair(
+    session: Session, *, account: Account, name: str, kind: str = "rsa"
+) -> NewKeyPair:
+    """Generate a key pair of `kind` (`rsa`: RSA 2048, `ed25519`) for the account; only its
+    public half and its private key's fingerprint are stored.
+
+    431 for another kind, or when the account already has a key pair of that name.
+    """
+    private, public, private_fingerprint = _generated(kind.strip().lower())
+    row = _save(
+        session,
+        account=account,
+        name=name,
+        public_key=public,
+        private_key_fingerprint=private_fingerprint,
+    )
     return NewKeyPair(row=row, private_key=private)
 
 
@@ -152,6 +207,8 @@ def find_key_pairs(session: Session, *, account: Account, names: Sequence[str]) 
 
 
 def delete_key_pair(session: Session, *, account: Account, name: str) -> None:
-    """Delete the account's key pair of that name; 431 if it has none."""
-    session.delete(find_key_pair(session, account=account, name=name))
+    """Delete the account's key pair of that name, and its tags; 431 if it has none."""
+    row = find_key_pair(session, account=account, name=name)
+    tags.remove_tags_of(session, resource_type=TAG_TYPE, resource_id=row.id)
+    session.delete(row)
     session.flush()

@@ -20,19 +20,35 @@ from sqlalchemy.orm import Session
 
 from native.model import (
     Account,
+    DhcpOptionsSet,
     Domain,
+    Network,
+    NetworkAcl,
+    NetworkAclItem,
+    NetworkRule,
+    PublicIpAddress,
+    RemoteAccessVpn,
     ResourceTag,
+    SecurityGroup,
+    SecurityGroupRule,
     Snapshot,
     SnapshotPolicy,
+    SshKeyPair,
+    StaticRoute,
     Template,
     User,
     VirtualMachine,
     VmSnapshot,
     Volume,
+    Vpc,
+    VpcRouteTable,
 )
 from native.services.caller import AccountType, Caller
 from native.services.errors import InvalidParameterValue, PermissionDenied
 from native.services.visibility import can_see_account
+
+TAG_TEXT_LENGTH = 255
+"""The longest tag key or value."""
 
 OwnerOf = Callable[[Session, Any], int]
 """The id of the account owning a loaded resource row."""
@@ -90,6 +106,24 @@ def _policy_owner(session: Session, row: Any) -> int:
     return volume.account_id
 
 
+def _acl_item_owner(session: Session, row: Any) -> int:
+    acl = session.get(NetworkAcl, cast(NetworkAclItem, row).acl_id)
+    vpc = None if acl is None or acl.vpc_id is None else session.get(Vpc, acl.vpc_id)
+    return _system_account(session).id if vpc is None else vpc.account_id
+
+
+def _acl_list_owner(session: Session, row: Any) -> int:
+    vpc_id = cast(NetworkAcl, row).vpc_id
+    vpc = None if vpc_id is None else session.get(Vpc, vpc_id)
+    return _system_account(session).id if vpc is None else vpc.account_id
+
+
+def _group_rule_owner(session: Session, row: Any) -> int:
+    group = session.get(SecurityGroup, cast(SecurityGroupRule, row).security_group_id)
+    assert group is not None
+    return group.account_id
+
+
 register_taggable("UserVm", VirtualMachine)
 register_taggable("Volume", Volume)
 register_taggable("Snapshot", Snapshot)
@@ -99,6 +133,23 @@ register_taggable("VMSnapshot", VmSnapshot)
 register_taggable("SnapshotPolicy", SnapshotPolicy, owner_of=_policy_owner)
 register_taggable("Account", Account, owner_of=lambda session, row: int(row.id))
 register_taggable("User", User)
+register_taggable("Network", Network)
+register_taggable("Vpc", Vpc)
+register_taggable("PublicIpAddress", PublicIpAddress, condition=PublicIpAddress.state != "Free")
+register_taggable("FirewallRule", NetworkRule, condition=NetworkRule.purpose == "Firewall")
+register_taggable(
+    "PortForwardingRule", NetworkRule, condition=NetworkRule.purpose == "PortForwarding"
+)
+register_taggable("LoadBalancer", NetworkRule, condition=NetworkRule.purpose == "LoadBalancing")
+register_taggable("NetworkACL", NetworkAclItem, owner_of=_acl_item_owner)
+register_taggable("NetworkACLList", NetworkAcl, owner_of=_acl_list_owner)
+register_taggable("SSHKeyPair", SshKeyPair)
+register_taggable("SecurityGroup", SecurityGroup)
+register_taggable("SecurityGroupRule", SecurityGroupRule, owner_of=_group_rule_owner)
+register_taggable("RemoteAccessVpn", RemoteAccessVpn)
+register_taggable("StaticRoute", StaticRoute)
+register_taggable("DhcpOptionsSet", DhcpOptionsSet)
+register_taggable("RouteTable", VpcRouteTable)
 
 
 UNTAGGABLE = (
@@ -111,7 +162,6 @@ UNTAGGABLE = (
     "GuestOs",
     "LBHealthCheckPolicy",
     "LBStickinessPolicy",
-    "NetworkACLList",
     "NetworkOffering",
     "Nic",
     "PrivateGateway",
@@ -166,6 +216,41 @@ def tags_param(entries: Sequence[Mapping[str, str]] | None) -> dict[str, str]:
         if not key:
             raise InvalidParameterValue("Each tag must have a key (tags[i].key)")
         tags[key] = lowered.get("value", "")
+    return tags
+
+
+def deleted_tags_param(entries: Sequence[Mapping[str, str]] | None) -> dict[str, str | None]:
+    """The tags to delete from the `tags[i].key` / `tags[i].value` map parameter: a key
+    without a value entry (None) matches any value; a 431 for an entry without a key."""
+    tags: dict[str, str | None] = {}
+    for entry in entries or ():
+        lowered = {name.lower(): value for name, value in entry.items()}
+        key = lowered.get("key")
+        if not key:
+            raise InvalidParameterValue("Each tag must have a key (tags[i].key)")
+        tags[key] = lowered.get("value")
+    return tags
+
+
+def new_tags_param(entries: Sequence[Mapping[str, str]] | None) -> dict[str, str]:
+    """The tags to create from the `tags[i].key` / `tags[i].value` map parameter.
+
+    Every entry needs a key and a value entry; the value may be empty (an Alto extension
+    for EC2, whose tags may have empty values). A 431 otherwise.
+    """
+    tags: dict[str, str] = {}
+    for entry in entries or ():
+        lowered = {name.lower(): value for name, value in entry.items()}
+        key, value = lowered.get("key"), lowered.get("value")
+        if not key:
+            raise InvalidParameterValue("Each tag must have a key (tags[i].key)")
+        if value is None:
+            raise InvalidParameterValue(f"Value for the key {key} is either null or empty")
+        if len(key) > TAG_TEXT_LENGTH or len(value) > TAG_TEXT_LENGTH:
+            raise InvalidParameterValue(
+                f"Tag keys and values are at most {TAG_TEXT_LENGTH} characters long"
+            )
+        tags[key] = value
     return tags
 
 
@@ -267,21 +352,20 @@ def check_new_tags(
     resource_type: str,
     resource_uuids: Sequence[str],
     tags: Mapping[str, str],
+    replace: bool = False,
 ) -> tuple[Taggable, list[Resource]]:
     """Check that the caller may put these tags on these resources, and resolve them.
 
-    A type that is not taggable, no tags, an empty value, an unknown resource or a key
+    A type that is not taggable, no tags, an unknown resource or (unless `replace`) a key
     the resource already has (case-insensitively) gets a 431.
     """
     entry = taggable(resource_type)
     if not tags:
         raise InvalidParameterValue("At least one tag (tags[0].key, tags[0].value) is required")
-    for key, value in tags.items():
-        if not value:
-            raise InvalidParameterValue(f"Value for the key {key} is either null or empty")
     resources = resolve_all(session, caller=caller, entry=entry, uuids=resource_uuids)
-    for resource in resources:
-        _check_new_keys(session, entry=entry, resource=resource, keys=tags.keys())
+    if not replace:
+        for resource in resources:
+            _check_new_keys(session, entry=entry, resource=resource, keys=tags.keys())
     return entry, resources
 
 
@@ -302,16 +386,29 @@ def create_tags(
     resource_uuids: Sequence[str],
     tags: Mapping[str, str],
     customer: str | None,
+    replace: bool = False,
 ) -> list[ResourceTag]:
     """Tag every named resource with every key/value, all or nothing, after the checks of
-    `check_new_tags` (a key added concurrently also gets a 431)."""
+    `check_new_tags` (a key added concurrently also gets a 431). With `replace`, a key a
+    resource already has (case-insensitively) takes the new value instead."""
     entry, resources = check_new_tags(
         session,
         caller=caller,
         resource_type=resource_type,
         resource_uuids=resource_uuids,
         tags=tags,
+        replace=replace,
     )
+    if replace:
+        session.execute(
+            delete(ResourceTag)
+            .where(
+                ResourceTag.resource_type == entry.resource_type,
+                ResourceTag.resource_id.in_([resource.id for resource in resources]),
+                func.lower(ResourceTag.key).in_([key.lower() for key in tags]),
+            )
+            .execution_options(synchronize_session=False)
+        )
     created = [
         ResourceTag(
             key=key,
@@ -360,8 +457,8 @@ def delete_tags(
     resource_uuids: Sequence[str],
     tags: Mapping[str, str | None],
 ) -> int:
-    """Delete the named resources' tags: all of them, or those whose key (and value, when
-    given) matches one of `tags`, case-insensitively. Returns how many were deleted.
+    """Delete the named resources' tags: all of them, or those whose key (and value, unless
+    None) matches one of `tags`, case-insensitively. Returns how many were deleted.
 
     An unknown resource or one the caller may not act on gets a 431 (531 for a non-owned
     type and a caller that is not root admin).
@@ -380,7 +477,7 @@ def delete_tags(
                 *(
                     and_(
                         func.lower(ResourceTag.key) == key.lower(),
-                        func.lower(ResourceTag.value) == value.lower() if value else true(),
+                        true() if value is None else func.lower(ResourceTag.value) == value.lower(),
                     )
                     for key, value in tags.items()
                 )

@@ -25,6 +25,9 @@ from native.model import (
     DiskOffering,
     Domain,
     Host,
+    Network,
+    NetworkOffering,
+    SecurityGroup,
     ServiceOffering,
     Template,
     VirtualMachine,
@@ -36,6 +39,7 @@ from native.services.caller import Caller
 from native.services.errors import CloudError, InvalidParameterValue, PermissionDenied
 from native.services.expunge import expunge_vm
 from native.services.limits import ResourceType
+from native.services.network import implement, vm_nics
 from native.services.runtime import Runtime
 from native.services.vm_orchestrator import start_vm
 from native.services.vm_states import VmState
@@ -52,7 +56,10 @@ class DeploySpec:
     """What deployVirtualMachine asks for, parameters already resolved to rows.
 
     `details` holds the VM details (for custom offerings `cpuNumber`, `cpuSpeed`,
-    `memory`); sizes are in GiB as on the wire; `user_data` is base64.
+    `memory`); sizes are in GiB as on the wire; `user_data` is base64. `networks` (the
+    default first; none: the zone's default) get one NIC each, at `addresses[network id]`
+    when given; the VM joins `security_groups` (none: its owner's `default` group where
+    security groups apply).
     """
 
     zone: Zone
@@ -71,6 +78,9 @@ class DeploySpec:
     affinity_groups: Sequence[AffinityGroup] = ()
     details: Mapping[str, str] = field(default_factory=dict)
     display_vm: bool = True
+    networks: Sequence[Network] = ()
+    addresses: Mapping[int, str] = field(default_factory=dict)
+    security_groups: Sequence[SecurityGroup] = ()
 
 
 def new_password() -> str:
@@ -284,8 +294,31 @@ def allocate_vm(
     _add_volumes(session, vm=vm, spec=spec, sizes=disks)
     for group in spec.affinity_groups:
         session.add(AffinityGroupVm(group_id=group.id, vm_id=vm.id))
+    _add_networking(session, runtime, vm=vm, spec=spec)
     session.flush()
     return vm, password
+
+
+def _add_networking(
+    session: Session, runtime: Runtime, *, vm: VirtualMachine, spec: DeploySpec
+) -> None:
+    networks = vm_nics.networks_for_deploy(
+        session, runtime.settings, owner=spec.owner, zone=spec.zone, requested=spec.networks
+    )
+    unknown = set(spec.addresses) - {network.id for network in networks}
+    if unknown:
+        raise InvalidParameterValue("An IP address was given for a network the VM is not on")
+    vm_nics.add_vm_nics(session, vm=vm, networks=networks, addresses=spec.addresses)
+    groups = list(spec.security_groups)
+    wants_default = spec.zone.security_group_enabled or any(
+        "SecurityGroup" in implement.services_of(offering)
+        for network in networks
+        if (offering := session.get(NetworkOffering, network.network_offering_id)) is not None
+    )
+    if not groups and wants_default:
+        default = vm_nics.default_security_group(session, account_id=spec.owner.id)
+        groups = [] if default is None else [default]
+    vm_nics.join_security_groups(session, vm=vm, groups=groups)
 
 
 def _add_volumes(

@@ -3,6 +3,7 @@ loaded in a fixed number of queries whatever the page size."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -17,15 +18,22 @@ from native.model import (
     Domain,
     GuestOsType,
     Host,
+    Network,
+    Nic,
+    PublicIpAddress,
     ResourceTag,
+    SecurityGroup,
+    SecurityGroupVm,
     ServiceOffering,
     Template,
     VirtualMachine,
     Volume,
     Zone,
+    utcnow,
 )
 from native.services import affinity, tags
 from native.services.caller import Caller, RoleType
+from native.services.network import vm_nics
 from native.services.runtime import Runtime
 from native.services.vm_states import VmState
 
@@ -50,6 +58,7 @@ class VmFilter:
     group_id: int | None = None
     ha_enabled: bool | None = None
     display_vm: bool | None = None
+    network_id: int | None = None
     tags: dict[str, str | None] = field(default_factory=dict)
 
 
@@ -60,15 +69,44 @@ def list_query(
     caller: Caller,
     owner: ColumnElement[bool],
     where: VmFilter,
+    include_destroyed: bool = False,
 ) -> Select[VirtualMachine]:
     """Live VMs matching the filter whose owners `owner` (a condition on Account and its
-    Domain) selects. Users see Destroyed VMs only with `allow.user.view.destroyed.vm`."""
+    Domain) selects. Users see Destroyed VMs only with `allow.user.view.destroyed.vm`.
+
+    With `include_destroyed` every caller also sees the VMs destroyed (Destroyed, Expunging
+    or already expunged) less than `destroyed.vm.view.duration` seconds ago, and no VM
+    destroyed longer ago: the EC2 API's terminated instances, listed for a while. A VM that
+    never ran (a failed deployment, expunged at once) is not listed.
+    """
     query = (
         select(VirtualMachine)
         .join(Account, Account.id == VirtualMachine.account_id)
         .join(Domain, Domain.id == Account.domain_id)
-        .where(VirtualMachine.removed.is_(None), owner)
+        .where(owner)
     )
+    if include_destroyed:
+        duration = int(
+            runtime.settings.get(
+                session, "destroyed.vm.view.duration", account_id=caller.account_id
+            )
+        )
+        cutoff = utcnow() - dt.timedelta(seconds=duration)
+        query = query.where(
+            or_(
+                and_(
+                    VirtualMachine.removed.is_(None),
+                    VirtualMachine.state.not_in(HIDDEN_FROM_USERS),
+                ),
+                and_(
+                    VirtualMachine.state.in_(HIDDEN_FROM_USERS),
+                    VirtualMachine.last_updated >= cutoff,
+                    VirtualMachine.last_host_id.is_not(None),
+                ),
+            )
+        )
+        return _filtered(query, where)
+    query = query.where(VirtualMachine.removed.is_(None))
     if caller.role_type is RoleType.USER and not runtime.settings.get(
         session, "allow.user.view.destroyed.vm", account_id=caller.account_id
     ):
@@ -112,6 +150,10 @@ def _filtered(query: Select[VirtualMachine], where: VmFilter) -> Select[VirtualM
                 )
             )
         )
+    if where.network_id is not None:
+        query = query.where(
+            exists().where(and_(Nic.vm_id == VirtualMachine.id, Nic.network_id == where.network_id))
+        )
     if where.tags:
         query = query.where(
             tags.tag_clause(resource_type="UserVm", id_column=VirtualMachine.id, tags=where.tags)
@@ -140,6 +182,9 @@ class Related:
     groups: dict[int, list[AffinityGroup]]
     roots: dict[int, Volume]
     tags: dict[int, list[ResourceTag]]
+    nics: dict[int, list[tuple[Nic, Network]]]
+    security_groups: dict[int, list[SecurityGroup]]
+    static_nat: dict[int, PublicIpAddress]
 
 
 def _by_id(session: Session, model: type[M], ids: Iterable[int | None]) -> dict[int, M]:
@@ -173,4 +218,27 @@ def related(session: Session, vms: Sequence[VirtualMachine]) -> Related:
         groups=affinity.groups_of_vms(session, vm_ids=vm_ids),
         roots={volume.vm_id: volume for volume in roots if volume.vm_id is not None},
         tags=tags.tags_of(session, resource_type="UserVm", resource_ids=vm_ids),
+        nics=vm_nics.nics_of(session, vm_ids=vm_ids),
+        security_groups=_security_groups(session, vm_ids),
+        static_nat={
+            ip.vm_id: ip
+            for ip in session.scalars(
+                select(PublicIpAddress).where(
+                    PublicIpAddress.vm_id.in_(vm_ids), PublicIpAddress.is_static_nat.is_(True)
+                )
+            )
+            if ip.vm_id is not None
+        },
     )
+
+
+def _security_groups(session: Session, vm_ids: Sequence[int]) -> dict[int, list[SecurityGroup]]:
+    found: dict[int, list[SecurityGroup]] = {}
+    for vm_id, group in session.execute(
+        select(SecurityGroupVm.vm_id, SecurityGroup)
+        .join(SecurityGroup, SecurityGroup.id == SecurityGroupVm.security_group_id)
+        .where(SecurityGroupVm.vm_id.in_(vm_ids))
+        .order_by(SecurityGroup.id)
+    ).all():
+        found.setdefault(vm_id, []).append(group)
+    return found

@@ -36,6 +36,7 @@ from native.services.errors import (
 )
 from native.services.events import record_event
 from native.services.host_access import host_access, host_driver
+from native.services.network import vm_nics
 from native.services.runtime import Runtime
 from native.services.steps import Steps, Undo
 from native.services.stores import pool_driver, tag_set
@@ -83,7 +84,7 @@ def iso_path(session: Session, *, iso_id: int | None, zone_id: int) -> str | Non
 
 def vm_spec(session: Session, vm: VirtualMachine) -> VmSpec:
     """What a host needs to run the VM: its size, its Ready volumes on their pools (as
-    paths below each pool's root), its ISO and its user data."""
+    paths below each pool's root), its NICs, its ISO and its user data."""
     volumes = [
         volume
         for volume in vm_volumes(session, vm)
@@ -114,6 +115,7 @@ def vm_spec(session: Session, vm: VirtualMachine) -> VmSpec:
         cpu_speed=vm.cpu_speed,
         memory=vm.memory,
         disks=disks,
+        nics=vm_nics.nic_specs(session, vm_id=vm.id),
         iso_path=iso_path(session, iso_id=vm.iso_id, zone_id=vm.zone_id),
         user_data=vm.user_data,
         details={str(key): str(value) for key, value in details.items()},
@@ -380,8 +382,9 @@ def start_vm(
     host_id: int | None = None,
     avoid_host_ids: frozenset[int] = frozenset(),
 ) -> None:
-    """Start a Stopped VM: place it (on `host_id` if given), create its Allocated volumes,
-    start it through the driver, trying other hosts when one fails; Running on success.
+    """Start a Stopped VM: implement its networks, place it (on `host_id` if given), create
+    its Allocated volumes, start it through the driver, trying other hosts when one fails;
+    Running on success.
 
     On failure the VM is Stopped again with no host capacity or new volume space held:
     InsufficientCapacity (533) when no host fits, ResourceUnavailable (534) when the
@@ -391,6 +394,7 @@ def start_vm(
     with Steps(session) as steps:
         steps.on_undo(_undo_transition(VmEvent.OPERATION_FAILED, vm.id))
         steps.commit()
+        vm_nics.implement_for_vm(session, runtime, vm=vm)
         host = _start_somewhere(
             session, runtime, vm=vm, host_id=host_id, avoid=set(avoid_host_ids), steps=steps
         )

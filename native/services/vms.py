@@ -1,5 +1,5 @@
 """User VM operations besides running them: destroy, recover, expunge, update, resize,
-SSH keys and passwords (CloudStack's UserVmService).
+SSH keys, passwords and console output (CloudStack's UserVmService).
 
 Running VMs on hosts is `vm_orchestrator`; deploying is `vm_deploy`.
 """
@@ -15,11 +15,21 @@ from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from native.model import Account, GuestOsType, ServiceOffering, Template, VirtualMachine, Volume
+from native.drivers.hypervisor.base import DriverError
+from native.model import (
+    Account,
+    GuestOsType,
+    Host,
+    ServiceOffering,
+    Template,
+    VirtualMachine,
+    Volume,
+)
 from native.services import limits, offerings, userdata
 from native.services.caller import Caller
-from native.services.errors import InvalidParameterValue, PermissionDenied
+from native.services.errors import InvalidParameterValue, PermissionDenied, ResourceUnavailable
 from native.services.expunge import expunge_vm, release_vm_limits, release_volume_limits
+from native.services.host_access import host_access, host_driver
 from native.services.limits import ResourceType
 from native.services.runtime import Runtime
 from native.services.steps import Steps, Undo
@@ -358,3 +368,21 @@ def encrypted_password(runtime: Runtime, *, vm: VirtualMachine) -> str:
         )
     secret = runtime.secrets.open(vm.password).encode()
     return base64.b64encode(key.encrypt(secret, padding.PKCS1v15())).decode("ascii")
+
+
+def console_output(session: Session, runtime: Runtime, *, vm: VirtualMachine) -> bytes:
+    """The VM's console log as its host's driver gives it: empty unless the VM runs on a
+    host; 534 if the host cannot be asked."""
+    if vm.state != VmState.RUNNING or vm.host_id is None:
+        return b""
+    host = session.get(Host, vm.host_id)
+    if host is None:
+        return b""
+    driver, access = host_driver(runtime, host), host_access(runtime, host)
+    try:
+        return driver.console_output(access, vm.instance_name)
+    except DriverError as exc:
+        raise ResourceUnavailable(
+            f"Unable to read the console of VM {vm.instance_name} on host {host.name}: {exc}",
+            uuids=[vm.uuid],
+        ) from None

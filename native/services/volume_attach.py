@@ -77,10 +77,29 @@ def pick_device_id(session: Session, *, vm: VirtualMachine, device_id: int | Non
     raise InvalidParameterValue(f"All device Ids are used by vm {vm.uuid}")
 
 
+def check_device_name(session: Session, *, vm: VirtualMachine, device_name: str | None) -> None:
+    """431 if another volume of the VM is attached under `device_name`."""
+    if device_name is None:
+        return
+    taken = session.scalar(
+        select(Volume.id).where(
+            Volume.vm_id == vm.id, Volume.device_name == device_name, Volume.removed.is_(None)
+        )
+    )
+    if taken is not None:
+        raise InvalidParameterValue(f"Device name {device_name} is used by vm {vm.uuid}")
+
+
 def check_attachable(
-    session: Session, *, volume: Volume, vm: VirtualMachine, device_id: int | None
+    session: Session,
+    *,
+    volume: Volume,
+    vm: VirtualMachine,
+    device_id: int | None,
+    device_name: str | None = None,
 ) -> int:
-    """CloudStack's checks before attaching; the device number the volume would get."""
+    """CloudStack's checks before attaching (and that `device_name`, if given, is free on
+    the VM); the device number the volume would get."""
     if volume.volume_type != DATADISK:
         raise InvalidParameterValue("Please specify a volume with the valid type: DATADISK")
     if volume.vm_id is not None:
@@ -105,6 +124,7 @@ def check_attachable(
             f"The specified VM already has the maximum number of data disks "
             f"({MAX_DATA_VOLUMES}) attached. Please specify another VM."
         )
+    check_device_name(session, vm=vm, device_name=device_name)
     return pick_device_id(session, vm=vm, device_id=device_id)
 
 
@@ -162,7 +182,7 @@ def _undo_attach(volume_id: int, state: str) -> Undo:
     def undo(session: Session) -> None:
         volume = session.get(Volume, volume_id)
         assert volume is not None
-        values: dict[str, Any] = {"vm_id": None, "device_id": None}
+        values: dict[str, Any] = {"vm_id": None, "device_id": None, "device_name": None}
         if state == VolumeState.ALLOCATED:
             if volume.pool_id is not None:
                 capacity.release_pool(session, pool_id=volume.pool_id, size=volume.size)
@@ -199,14 +219,18 @@ def attach_volume(
     volume: Volume,
     vm: VirtualMachine,
     device_id: int | None,
+    device_name: str | None = None,
 ) -> Volume:
     """Attach a data volume to a Running or Stopped VM at `device_id` (or the first free
-    device): created first on a suitable pool if Allocated, hot-plugged if the VM runs.
+    device), kept under the guest `device_name` if one is given: created first on a
+    suitable pool if Allocated, hot-plugged if the VM runs.
 
     431 for CloudStack's attach rules, 533 when no pool has room, 534 when storage or the
     host fails; on any failure the volume is as it was before.
     """
-    device = check_attachable(session, volume=volume, vm=vm, device_id=device_id)
+    device = check_attachable(
+        session, volume=volume, vm=vm, device_id=device_id, device_name=device_name
+    )
     before = volume.state
     if before == VolumeState.READY:
         pool = session.get(StoragePool, volume.pool_id)
@@ -219,6 +243,7 @@ def attach_volume(
         to=VolumeState.CREATING if before == VolumeState.ALLOCATED else VolumeState.ATTACHING,
         vm_id=vm.id,
         device_id=device,
+        device_name=device_name,
     )
     steps.commit()
     steps.on_undo(_undo_attach(volume.id, before))
@@ -299,6 +324,7 @@ def detach_volume(
         to=VolumeState.READY,
         vm_id=None,
         device_id=None,
+        device_name=None,
         attached=None,
     )
     return vm

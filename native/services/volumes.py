@@ -254,6 +254,7 @@ def allocate_volume(
         zone_id=zone.id,
         size=size,
         disk_offering_id=None if offering is None else offering.id,
+        snapshot_id=None if spec.snapshot is None else spec.snapshot.id,
         provisioning_type="thin" if offering is None else offering.provisioning_type,
         min_iops=min_iops,
         max_iops=max_iops,
@@ -298,6 +299,7 @@ def _release_everything(session: Session, volume: Volume) -> None:
         removed=utcnow(),
         vm_id=None,
         device_id=None,
+        device_name=None,
     )
     session.refresh(volume)
 
@@ -421,12 +423,14 @@ def resize_volume(
     session: Session, runtime: Runtime, *, steps: Steps, volume: Volume, change: Resize
 ) -> Volume:
     """Give a volume a new size (and disk offering): limits and pool space are charged or
-    given back by exactly the difference, then the data is resized on its pool. A shrink
+    given back by exactly the difference, then the data is resized on its pool; the
+    volume remembers when, and its size and offering before (`resized`…). A shrink
     needs `shrink_ok`. On failure every change is undone (532 limits, 533 pool space, 534
     storage)."""
     size, offering = plan_resize(session, runtime.settings, volume=volume, change=change)
     min_iops, max_iops = _iops(offering, change.min_iops, change.max_iops)
     before = (volume.state, volume.size, volume.disk_offering_id, volume.min_iops, volume.max_iops)
+    last_resize = (volume.resized, volume.resized_from, volume.resized_from_offering_id)
     delta = size - volume.size
     claim(
         session,
@@ -437,6 +441,9 @@ def resize_volume(
         disk_offering_id=None if offering is None else offering.id,
         min_iops=min_iops,
         max_iops=max_iops,
+        resized=utcnow(),
+        resized_from=volume.size,
+        resized_from_offering_id=volume.disk_offering_id,
     )
     _charge_size(session, runtime.settings, volume=volume, delta=delta)
     steps.commit()
@@ -452,6 +459,9 @@ def resize_volume(
             disk_offering_id=old_offering,
             min_iops=old_min,
             max_iops=old_max,
+            resized=last_resize[0],
+            resized_from=last_resize[1],
+            resized_from_offering_id=last_resize[2],
         )
 
     steps.on_undo(undo)

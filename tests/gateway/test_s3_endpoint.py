@@ -58,10 +58,13 @@ def test_sigv4_scope_selects_the_service(alto_server: AltoServer) -> None:
     )
     assert s3.status_code == 403
     assert "<Code>InvalidAccessKeyId</Code>" in s3.text
-    other = requests.get(
-        f"{base_url(alto_server)}/", headers=sigv4_authorization("ec2"), timeout=30
+    ec2 = requests.get(f"{base_url(alto_server)}/", headers=sigv4_authorization("ec2"), timeout=30)
+    assert ec2.status_code == 401
+    assert "<Code>AuthFailure</Code>" in ec2.text
+    unknown = requests.get(
+        f"{base_url(alto_server)}/", headers=sigv4_authorization("lambda"), timeout=30
     )
-    assert other.status_code == 404
+    assert unknown.status_code == 404
 
 
 def test_malformed_sigv4_goes_to_s3(alto_server: AltoServer) -> None:

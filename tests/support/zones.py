@@ -6,7 +6,8 @@
 
 Every name is unique (zone, pod, cluster, hosts, storage), so tests sharing one server never
 collide. Primary storage is `file://{root}/primary`, the image store `file://{root}/secondary`;
-the zone ends Enabled.
+the zone ends Enabled. An Advanced zone gets a physical network carrying guest, public and
+management traffic with guest VLANs 100-299 and the public range 203.0.113.10-250.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from cs import CloudStack
 
+from tests.support.api import wait_for_job
 from tests.support.tenants import unique
 
 _pod_octet = iter(range(1, 1 << 16))
@@ -32,6 +34,8 @@ class SimZone:
     hosts: list[dict[str, Any]] = field(default_factory=list)
     pool: dict[str, Any] = field(default_factory=dict)
     image_store: dict[str, Any] = field(default_factory=dict)
+    physical_network: dict[str, Any] = field(default_factory=dict)
+    public_range: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -81,6 +85,35 @@ def add_host(
     return dict(host)
 
 
+PUBLIC_RANGE = {
+    "gateway": "203.0.113.1",
+    "netmask": "255.255.255.0",
+    "startip": "203.0.113.10",
+    "endip": "203.0.113.250",
+}
+
+
+def add_networking(admin: CloudStack, zone: SimZone, *, vlan: str = "100-299") -> None:
+    """Give an Advanced zone its physical network (guest VLANs `vlan`; guest, public and
+    management traffic) and the public range `PUBLIC_RANGE`."""
+    answer = admin.createPhysicalNetwork(zoneid=zone.id, name=unique("physnet"), vlan=vlan)
+    job = wait_for_job(admin, answer["jobid"])
+    assert job["jobstatus"] == 1, job
+    physical = job["jobresult"]["physicalnetwork"]
+    for traffic in ("Guest", "Public", "Management"):
+        answer = admin.addTrafficType(physicalnetworkid=physical["id"], traffictype=traffic)
+        assert wait_for_job(admin, answer["jobid"])["jobstatus"] == 1
+    answer = admin.updatePhysicalNetwork(id=physical["id"], state="Enabled")
+    job = wait_for_job(admin, answer["jobid"])
+    assert job["jobstatus"] == 1, job
+    zone.physical_network = dict(job["jobresult"]["physicalnetwork"])
+    zone.public_range = dict(
+        admin.createVlanIpRange(
+            zoneid=zone.id, forvirtualnetwork=True, vlan="untagged", **PUBLIC_RANGE
+        )["vlan"]
+    )
+
+
 def build_zone(
     admin: CloudStack,
     *,
@@ -92,10 +125,12 @@ def build_zone(
     host_url_params: str = "",
     host_tags: str | None = None,
     pool_tags: str | None = None,
+    networking: bool = True,
 ) -> SimZone:
     """Build an Enabled simulator zone: a pod, a cluster, `hosts` hosts of `cpu` cores and
     `mem` MiB, cluster-wide primary storage under `root/primary` and an image store under
-    `root/secondary`."""
+    `root/secondary`; an Advanced zone also gets `add_networking` unless `networking` is
+    False."""
     zone = admin.createZone(
         name=unique("zone"), networktype=network_type, dns1="8.8.8.8", internaldns1="10.0.0.2"
     )["zone"]
@@ -127,5 +162,7 @@ def build_zone(
             url=f"file://{root}/secondary",
         )["imagestore"]
     )
+    if network_type == "Advanced" and networking:
+        add_networking(admin, built)
     built.zone = dict(admin.updateZone(id=zone["id"], allocationstate="Enabled")["zone"])
     return built

@@ -141,7 +141,7 @@ class AddHost(Command, api="addHost", response=HostResponse, entity_type="Host",
     clustername = string(description="the cluster name for the host")
     url = string(description="the host URL", length=1024).required()
     username = string(description="the username for the host")
-    password = string(description="the password for the host")
+    password = string(description="the password for the host", sensitive=True)
     hypervisor = string(description="hypervisor type of the host").required()
     hosttags = string(description="list of tags to be added to the host", length=1024)
     allocationstate = string(

@@ -1,4 +1,5 @@
-"""Volume snapshot commands: createSnapshot, listSnapshots, deleteSnapshot, revertSnapshot."""
+"""Volume snapshot commands: createSnapshot, copySnapshot, listSnapshots, deleteSnapshot,
+revertSnapshot."""
 
 from __future__ import annotations
 
@@ -171,6 +172,47 @@ class DeleteSnapshot(
             snapshots.delete_snapshot(ctx.session, ctx.runtime, steps=steps, snapshot=self.id)
             steps.commit()
         return SuccessResult()
+
+
+class CopySnapshot(
+    Command,
+    api="copySnapshot",
+    is_async=True,
+    response=SnapshotResponse,
+    authorized=ALL_ROLES,
+    event="SNAPSHOT.COPY",
+    entity_type="Snapshot",
+    since="4.19.0",
+):
+    """Copies a snapshot from one zone to another.
+
+    Alto keeps one zone per snapshot, so the copy is a new snapshot (its own ID) of the same
+    volume, in `destzoneid` (the source's zone by default), owned by the source's account.
+    """
+
+    id = uuid_of(Snapshot, description="the ID of the snapshot.").required()
+    destzoneid = uuid_of(
+        Zone,
+        visible=enabled_zone,
+        description="The ID of the zone the snapshot is being copied to.",
+    )
+    name = string(description="the name of the copy (the source snapshot's name by default)")
+
+    def create(self, ctx: CommandContext) -> str:
+        zone = self.destzoneid or ctx.session.get(Zone, self.id.zone_id)
+        assert zone is not None
+        copy = snapshots.allocate_copy(
+            ctx.session, ctx.runtime.settings, source=self.id, zone=zone, name=self.name
+        )
+        return copy.uuid
+
+    def execute(self, ctx: CommandContext) -> SnapshotResponse:
+        copy = ctx.session.scalars(select(Snapshot).where(Snapshot.uuid == ctx.instance_id)).one()
+        with Steps(ctx.session) as steps:
+            snapshots.copy_data(
+                ctx.session, ctx.runtime, steps=steps, snapshot=copy, source=self.id
+            )
+        return snapshot_response(ctx, copy)
 
 
 class RevertSnapshot(

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListOwnedCommand
-from native.api.params import StringKind, list_of, map_of, string
+from native.api.params import StringKind, boolean, list_of, map_of, string
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Account, Domain, ResourceTag
 from native.services import tags as tagging
@@ -47,7 +47,11 @@ class CreateTags(
     entity_type="ResourceTag",
     since="4.0.0",
 ):
-    """Creates resource tag(s)"""
+    """Creates resource tag(s)
+
+    Alto extensions: a tag's value may be empty (given as `tags[i].value=`), and `replace`
+    overwrites the value of a key a resource already has.
+    """
 
     resourceids = list_of(
         StringKind(), description="list of resources to create the tags for"
@@ -58,6 +62,10 @@ class CreateTags(
         description="identifies client specific tag. When the value is not null, the tag can't be "
         "used by cloudStack code internally"
     )
+    replace = boolean(
+        description="true to give a key that a resource already has the new value instead of "
+        "refusing it (Alto extension). Default false"
+    )
 
     def create(self, ctx: CommandContext) -> str | None:
         tagging.check_new_tags(
@@ -65,7 +73,8 @@ class CreateTags(
             caller=ctx.caller,
             resource_type=self.resourcetype,
             resource_uuids=self.resourceids,
-            tags=tagging.tags_param(self.tags),
+            tags=tagging.new_tags_param(self.tags),
+            replace=bool(self.replace),
         )
         return None
 
@@ -75,8 +84,9 @@ class CreateTags(
             caller=ctx.caller,
             resource_type=self.resourcetype,
             resource_uuids=self.resourceids,
-            tags=tagging.tags_param(self.tags),
+            tags=tagging.new_tags_param(self.tags),
             customer=self.customer,
+            replace=bool(self.replace),
         )
         return SuccessResult()
 
@@ -90,7 +100,11 @@ class DeleteTags(
     entity_type="ResourceTag",
     since="4.0.0",
 ):
-    """Deleting resource tag(s)"""
+    """Deleting resource tag(s)
+
+    A tag given with a key only matches any value; one with a value (even an empty one)
+    matches that value.
+    """
 
     resourceids = list_of(StringKind(), description="Delete tags for resource id(s)").required()
     resourcetype = string(description="Delete tag by resource type").required()
@@ -111,7 +125,7 @@ class DeleteTags(
             caller=ctx.caller,
             resource_type=self.resourcetype,
             resource_uuids=self.resourceids,
-            tags=tagging.tags_param(self.tags),
+            tags=tagging.deleted_tags_param(self.tags),
         )
         return SuccessResult()
 

@@ -117,7 +117,7 @@ class TemplateResponse(ResponseObject, object_name="template"):
             zoneid=None if view.zone is None else view.zone.uuid,
             zonename=None if view.zone is None else view.zone.name,
             status=None if shown is None else shown.status,
-            size=template.size if ready is not None else None,
+            size=None if ready is None else ready.size or template.size,
             physicalsize=None if ready is None else ready.physical_size,
             templatetype=template.template_type,
             hypervisor=template.hypervisor_type,
@@ -579,6 +579,11 @@ class TemplatePermissionsResponse(ResponseObject, object_name="templatepermissio
     ispublic = Field("true if this template is a public template, false otherwise", type="boolean")
     domainid = Field("the ID of the domain to which the template belongs")
     account = Field("the list of accounts the template is available for", type="list")
+    accountids = Field(
+        "the IDs of the accounts the template is available for, in the order of account "
+        "(Alto extension)",
+        type="list",
+    )
     projectids = Field("the list of projects the template is available for", type="list")
 
 
@@ -594,6 +599,10 @@ class UpdateImagePermissions(ImageCommand):
         StringKind(),
         description='a comma delimited list of projects. If specified, "op" parameter has to be passed in.',
     )
+    accountids = list_of(
+        StringKind(),
+        description='a comma delimited list of IDs of accounts within the owner\'s domain (Alto extension). If specified, "op" parameter has to be passed in.',
+    )
     op = string(description="permission operator (add, remove, reset)")
     ispublic = boolean(description="true for a public image, false for private")
     isfeatured = boolean(description="true for featured image, false otherwise")
@@ -607,6 +616,7 @@ class UpdateImagePermissions(ImageCommand):
             caller=ctx.caller,
             template=self.image(self.id),
             accounts=self.accounts,
+            account_uuids=self.accountids,
             operation=self.op,
             is_public=self.ispublic,
             is_featured=self.isfeatured,
@@ -638,13 +648,13 @@ class ListImagePermissions(ImageCommand):
         permissions.check_manage(ctx.session, ctx.caller, template)
         domain = ctx.session.get(Domain, template.domain_id)
         assert domain is not None
+        permitted = permissions.permitted_accounts(ctx.session, template)
         return TemplatePermissionsResponse(
             id=template.uuid,
             ispublic=template.is_public,
             domainid=domain.uuid,
-            account=[
-                account.name for account in permissions.permitted_accounts(ctx.session, template)
-            ],
+            account=[account.name for account in permitted],
+            accountids=[account.uuid for account in permitted],
         )
 
 
@@ -668,7 +678,12 @@ class CreateTemplate(
 ):
     """Creates a template of a virtual machine. The virtual machine must be in a STOPPED
     state. A template created from this command is automatically designated as a private
-    template visible to the account that created it."""
+    template visible to the account that created it.
+
+    Alto extensions: `sourcetemplateid` makes the caller's own copy of a ready template it
+    may launch (in the zone of the source's first ready copy); without `ostypeid` the new
+    template takes the source template's OS type, or the default one.
+    """
 
     name = string(description="the name of the template").required()
     displaytext = string(
@@ -677,8 +692,8 @@ class CreateTemplate(
     ostypeid = uuid_of(
         GuestOsType,
         visible=anyone,
-        description="the ID of the OS Type that best represents the OS of this template.",
-    ).required()
+        description="the ID of the OS Type that best represents the OS of this template; the source template's or the default one when absent (Alto extension)",
+    )
     volumeid = uuid_of(
         Volume,
         description="the ID of the disk volume the template is being created from. Either this parameter, or snapshotId has to be passed in",
@@ -686,6 +701,11 @@ class CreateTemplate(
     snapshotid = uuid_of(
         Snapshot,
         description="the ID of the snapshot the template is being created from. Either this parameter, or volumeId has to be passed in",
+    )
+    sourcetemplateid = uuid_of(
+        Template,
+        visible=visible_template,
+        description="the ID of a ready template the caller may launch, to copy into a new template of the caller's (Alto extension)",
     )
     ispublic = boolean(description="true if this template is a public template, false otherwise")
     isfeatured = boolean(
@@ -714,16 +734,21 @@ class CreateTemplate(
             display_text=self.displaytext,
             format=source_format,
             hypervisor=ctx.runtime.drivers.hypervisor_types[0],
-            os_type=self.ostypeid,
+            os_type=self.ostypeid or self._source_os_type(ctx),
             is_public=bool(self.ispublic),
             is_featured=bool(self.isfeatured),
             password_enabled=bool(self.passwordenabled),
             ssh_key_enabled=bool(self.sshkeyenabled),
             is_dynamically_scalable=bool(self.isdynamicallyscalable),
             requires_hvm=self.requireshvm is not False,
-            bits=self.bits or 64,
+            bits=self.bits or (64 if self.sourcetemplateid is None else self.sourcetemplateid.bits),
             details=registration.details_json(self.details),
         )
+
+    def _source_os_type(self, ctx: CommandContext) -> GuestOsType:
+        source = self.sourcetemplateid
+        found = None if source is None else ctx.session.get(GuestOsType, source.os_type_id)
+        return found or _default_os_type(ctx.session)
 
     def create(self, ctx: CommandContext) -> str:
         template = from_volume.prepare(
@@ -733,6 +758,7 @@ class CreateTemplate(
             spec=self._spec(ctx),
             volume=self.volumeid,
             snapshot=self.snapshotid,
+            source_template=self.sourcetemplateid,
         )
         return template.uuid
 

@@ -1,30 +1,32 @@
-"""VM commands: deployVirtualMachine and listVirtualMachines, and the `virtualmachine` response.
-
-Networks are accepted (`networkids`) but not yet used: NICs, IP addresses and security
-groups come with the networking issue, so `nic` and `securitygroup` are empty lists.
-"""
+"""VM commands: deployVirtualMachine and listVirtualMachines, and the `virtualmachine` response."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListOwnedCommand
 from native.api.commands.affinity_groups import AffinityGroupResponse, groups_named
+from native.api.commands.nics import NicResponse
+from native.api.commands.security_groups import SecurityGroupResponse
 from native.api.commands.tags import TagResponse
 from native.api.params import StringKind, boolean, list_of, long, map_of, string, uuid_of, uuids_of
 from native.api.responses import Field, ListResult, ResponseObject
 from native.api.visible import anyone
 from native.model import (
+    Account,
     AffinityGroup,
     DiskOffering,
     Domain,
     Host,
+    Network,
     Pod,
     ResourceTag,
+    SecurityGroup,
     ServiceOffering,
     Template,
     VirtualMachine,
@@ -32,7 +34,8 @@ from native.model import (
 )
 from native.services import vm_deploy, vm_listing, volumes
 from native.services.caller import Caller
-from native.services.errors import PermissionDenied
+from native.services.errors import InvalidParameterValue, PermissionDenied
+from native.services.network import vm_nics
 from native.services.runtime import Runtime
 from native.services.visibility import accounts_clause
 from native.services.vm_listing import Related, VmFilter
@@ -105,10 +108,12 @@ class VmResponse(ResponseObject, object_name="virtualmachine"):
         "list of affinity groups associated with the virtual machine", of=AffinityGroupResponse
     )
     tags = Field("the list of resource tags associated", of=TagResponse)
-    nic = Field("the list of nics associated with vm", type="list")
+    nic = Field("the list of nics associated with vm", of=NicResponse)
     securitygroup = Field(
-        "list of security groups associated with the virtual machine", type="list"
+        "list of security groups associated with the virtual machine", of=SecurityGroupResponse
     )
+    publicip = Field("public IP address id associated with vm via Static nat rule")
+    publicipid = Field("public IP address id associated with vm via Static nat rule")
     details = Field("Vm details in key/value pairs.", type="map")
     displayvm = Field(
         "an optional field whether to the display the vm to the end user or not.", type="boolean"
@@ -118,6 +123,9 @@ class VmResponse(ResponseObject, object_name="virtualmachine"):
         type="boolean",
     )
     userdata = Field("Base64 string containing the user data")
+    deleteprotection = Field(
+        "true if the VM cannot be destroyed (delete protection)", type="boolean", since="4.20.0"
+    )
 
     @classmethod
     def page(
@@ -186,6 +194,7 @@ class VmResponse(ResponseObject, object_name="virtualmachine"):
             "tags": [_tag(tag, account.name, domain) for tag in loaded.tags.get(vm.id, [])],
             "details": json.loads(vm.details or "{}") or None,
             "userdata": vm.user_data if show_userdata else None,
+            "deleteprotection": vm.delete_protection,
         }
         if caller.is_root_admin:
             values["instancename"] = vm.instance_name
@@ -255,9 +264,29 @@ def _optional(
             for group in loaded.groups.get(vm.id, [])
         ]
     if "nics" in groups:
-        values["nic"] = []
+        values["nic"] = [
+            NicResponse.of(nic, network, vm_uuid=vm.uuid)
+            for nic, network in loaded.nics.get(vm.id, [])
+        ]
     if "secgrp" in groups:
-        values["securitygroup"] = []
+        account = loaded.accounts[vm.account_id]
+        values["securitygroup"] = [
+            SecurityGroupResponse.of(group, owner=account)
+            for group in loaded.security_groups.get(vm.id, [])
+        ]
+    static_nat = loaded.static_nat.get(vm.id)
+    if static_nat is not None:
+        values.update(publicip=static_nat.address, publicipid=static_nat.uuid)
+
+
+def network_by_uuid(session: Session, uuid: str | None) -> Network:
+    """A live network by uuid; 431 if there is none."""
+    network = session.scalars(
+        select(Network).where(Network.uuid == (uuid or "").strip(), Network.removed.is_(None))
+    ).first()
+    if network is None:
+        raise InvalidParameterValue(f"Unable to find network by id {uuid}")
+    return network
 
 
 def vm_by_uuid(session: Session, uuid: str | None) -> VirtualMachine:
@@ -289,7 +318,10 @@ class DeployVirtualMachine(
 ):
     """Creates and automatically starts a virtual machine based on a service offering, disk offering, and template.
 
-    `networkids` is accepted but not used yet (networking comes in a later issue).
+    With no `networkids` in an Advanced zone the VM goes on its owner's default isolated
+    network (created if missing). `securitygroupids`/`securitygroupnames` work on every
+    network type, VPC tiers included (an Alto extension of CloudStack, which allows them
+    only in security-group zones).
     """
 
     zoneid = uuid_of(
@@ -303,9 +335,24 @@ class DeployVirtualMachine(
     templateid = uuid_of(
         Template, visible=anyone, description="the ID of the template for the virtual machine"
     ).required()
-    networkids = list_of(
+    networkids = uuids_of(
+        Network, visible=anyone, description="list of network ids used by virtual machine."
+    )
+    ipaddress = string(description="the ip address for default vm's network")
+    iptonetworklist = map_of(
+        description="ip to network mapping. Can't be specified with networkIds parameter. "
+        "Example: iptonetworklist[0].ip=10.10.10.11&iptonetworklist[0].networkid=uuid"
+    )
+    securitygroupids = uuids_of(
+        SecurityGroup,
+        visible=anyone,
+        description="comma separated list of security groups id that going to be applied to "
+        "the virtual machine. Mutually exclusive with securitygroupnames parameter",
+    )
+    securitygroupnames = list_of(
         StringKind(),
-        description="list of network ids used by virtual machine (accepted, not used yet)",
+        description="comma separated list of security groups names that going to be applied "
+        "to the virtual machine. Mutually exclusive with securitygroupids parameter",
     )
     keypair = string(description="name of the ssh key pair used to login to the virtual machine")
     keypairs = list_of(
@@ -389,7 +436,47 @@ class DeployVirtualMachine(
             ),
             details=details,
             display_vm=self.displayvm is not False,
+            **self._networking(ctx, owner),
         )
+
+    def _networking(self, ctx: CommandContext, owner: Account) -> dict[str, Any]:
+        """The networks, addresses and security groups of the deploy, resolved."""
+        networks = list(self.networkids or [])
+        addresses: dict[int, str] = {}
+        if self.iptonetworklist:
+            if networks:
+                raise InvalidParameterValue(
+                    "iptonetworklist can't be specified along with networkids"
+                )
+            for entry in self.iptonetworklist:
+                network = network_by_uuid(ctx.session, entry.get("networkid"))
+                networks.append(network)
+                if entry.get("ip"):
+                    addresses[network.id] = entry["ip"]
+        if self.ipaddress is not None:
+            if not networks:
+                networks = vm_nics.networks_for_deploy(
+                    ctx.session, ctx.runtime.settings, owner=owner, zone=self.zoneid, requested=[]
+                )
+            if networks:
+                addresses[networks[0].id] = self.ipaddress
+        if self.securitygroupids and self.securitygroupnames:
+            raise InvalidParameterValue(
+                "securitygroupids and securitygroupnames are mutually exclusive"
+            )
+        groups = list(self.securitygroupids or [])
+        for name in self.securitygroupnames or []:
+            group = ctx.session.scalars(
+                select(SecurityGroup).where(
+                    SecurityGroup.account_id == owner.id,
+                    SecurityGroup.vpc_id.is_(None),
+                    SecurityGroup.name == name,
+                )
+            ).first()
+            if group is None:
+                raise InvalidParameterValue(f"Unable to find security group by name {name}")
+            groups.append(group)
+        return {"networks": networks, "addresses": addresses, "security_groups": groups}
 
     def create(self, ctx: CommandContext) -> str:
         vm, _ = vm_deploy.allocate_vm(
@@ -416,10 +503,7 @@ class ListVirtualMachines(
     response=VmResponse,
     authorized=ALL_ROLES,
 ):
-    """List the virtual machines owned by the account.
-
-    `networkid` is accepted but not used yet (NICs come with networking).
-    """
+    """List the virtual machines owned by the account."""
 
     id = uuid_of(VirtualMachine, description="the ID of the virtual machine", include_removed=True)
     ids = uuids_of(
@@ -449,7 +533,7 @@ class ListVirtualMachines(
         description="list resources by display flag; only ROOT admin is eligible to pass this parameter",
         since="4.4",
     )
-    networkid = string(description="list by network id (accepted, not used yet)", length=40)
+    networkid = uuid_of(Network, visible=anyone, description="list by network id")
     tags = map_of(description="List resources by tags (key/value pairs)")
     details = list_of(
         StringKind(),
@@ -458,6 +542,11 @@ class ListVirtualMachines(
     userdata = boolean(
         description="Whether to return the VMs' user data or not. By default, user data will not be returned.",
         since="4.18.0.0",
+    )
+    includedestroyed = boolean(
+        description="Alto extension: also list VMs destroyed (Destroyed, Expunging or expunged) "
+        "less than destroyed.vm.view.duration seconds ago, to every caller, and none destroyed "
+        "longer ago or that never ran (the EC2 API's terminated instances)"
     )
 
     def execute(self, ctx: CommandContext) -> ListResult:
@@ -481,10 +570,16 @@ class ListVirtualMachines(
             group_id=None if self.affinitygroupid is None else self.affinitygroupid.id,
             ha_enabled=self.haenable,
             display_vm=self.displayvm,
+            network_id=None if self.networkid is None else self.networkid.id,
             tags={entry.get("key", ""): entry.get("value") for entry in self.tags or []},
         )
         query = vm_listing.list_query(
-            ctx.session, ctx.runtime, caller=ctx.caller, owner=owner, where=where
+            ctx.session,
+            ctx.runtime,
+            caller=ctx.caller,
+            owner=owner,
+            where=where,
+            include_destroyed=bool(self.includedestroyed),
         )
         if self.state == "Present":
             query = query.where(VirtualMachine.state.not_in(vm_listing.HIDDEN_FROM_USERS))

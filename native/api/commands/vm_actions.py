@@ -1,7 +1,10 @@
 """Actions on existing VMs: start, stop, reboot, destroy, recover, expunge, update, scale,
-changeService, migrate, SSH key and password resets, getVMPassword, updateVMAffinityGroup."""
+changeService, migrate, SSH key and password resets, getVMPassword, the console output,
+updateVMAffinityGroup."""
 
 from __future__ import annotations
+
+import base64
 
 from sqlalchemy import select
 
@@ -16,14 +19,17 @@ from native.model import (
     Domain,
     GuestOsType,
     Host,
+    SecurityGroup,
     ServiceOffering,
     StoragePool,
     VirtualMachine,
     Volume,
+    utcnow,
 )
 from native.services import affinity, vm_orchestrator, vms
 from native.services.errors import InvalidParameterValue, PermissionDenied
 from native.services.expunge import expunge_vm
+from native.services.network import security_groups
 from native.services.vm_states import VmEvent, VmState, accepts, refusal
 
 
@@ -136,6 +142,7 @@ class DestroyVirtualMachine(
     """Destroys a virtual machine.
 
     Without `expunge` the VM is kept Destroyed (recoverable) for `expunge.delay` seconds.
+    A VM with delete protection is refused (431).
     """
 
     expunge = boolean(
@@ -145,6 +152,10 @@ class DestroyVirtualMachine(
 
     def create(self, ctx: CommandContext) -> None:
         vm = self.vm(ctx)
+        if vm.delete_protection:
+            raise InvalidParameterValue(
+                f"Instance [{vm.uuid}] has delete protection enabled and cannot be deleted."
+            )
         if self.expunge:
             vms.check_user_expunge(ctx.session, ctx.runtime, caller=ctx.caller, vm=vm)
         if vm.state not in (VmState.RUNNING, VmState.STOPPED, VmState.ERROR) and not (
@@ -206,7 +217,13 @@ class UpdateVirtualMachine(
     event="VM.UPDATE",
     entity_type="VirtualMachine",
 ):
-    """Updates properties of a virtual machine. The VM has to be stopped and restarted for the new properties to take effect."""
+    """Updates properties of a virtual machine. The VM has to be stopped and restarted for the new properties to take effect.
+
+    `securitygroupids` or `securitygroupnames` replace the VM's security groups; the VM
+    must be Stopped (431 otherwise), and the routers enforcing the groups concerned are
+    applied. Alto extension: this works on every network type, isolated networks and VPC
+    tiers included (CloudStack allows it only in security-group zones).
+    """
 
     displayname = string(description="user generated name")
     name = string(
@@ -230,9 +247,37 @@ class UpdateVirtualMachine(
     displayvm = boolean(
         description="an optional field, whether to the display the vm to the end user or not."
     )
+    securitygroupids = uuids_of(
+        SecurityGroup,
+        description="list of security group ids to be applied on the virtual machine. The VM "
+        "must be Stopped. Alto extension: allowed on every network type, VPC tiers included.",
+        since="4.14",
+    )
+    securitygroupnames = list_of(
+        StringKind(),
+        description="comma separated list of security groups names that going to be applied "
+        "to the virtual machine. The VM must be Stopped. Mutually exclusive with "
+        "securitygroupids parameter",
+        since="4.14",
+    )
+    deleteprotection = boolean(
+        description="Set delete protection for the virtual machine. If true, the instance will "
+        "be protected from deletion. Note: If the instance is managed by another service like "
+        "autoscaling groups or CKS, delete protection will be ignored.",
+        since="4.20.0",
+    )
 
     def execute(self, ctx: CommandContext) -> VmResponse:
         vm = self.vm(ctx)
+        new_groups = None
+        if self.securitygroupids or self.securitygroupnames:
+            new_groups = security_groups.groups_for_vm(
+                ctx.session,
+                vm=vm,
+                owner=vms.owner_of(ctx.session, vm),
+                ids=self.securitygroupids,
+                names=self.securitygroupnames,
+            )
         change = vms.VmUpdate(
             display_name=self.displayname,
             name=self.name,
@@ -243,7 +288,11 @@ class UpdateVirtualMachine(
             os_type=self.ostypeid,
             display_vm=self.displayvm,
         )
+        if self.deleteprotection is not None:
+            vm.delete_protection = self.deleteprotection
         vms.update_vm(ctx.session, caller=ctx.caller, vm=vm, change=change)
+        if new_groups is not None:
+            security_groups.set_vm_groups(ctx.session, ctx.runtime, vm=vm, groups=new_groups)
         return render(ctx, vm)
 
 
@@ -507,6 +556,30 @@ class GetVMPassword(
     def execute(self, ctx: CommandContext) -> PasswordResponse:
         return PasswordResponse(
             encryptedpassword=vms.encrypted_password(ctx.runtime, vm=self.vm(ctx))
+        )
+
+
+class ConsoleOutputResponse(ResponseObject, object_name="consoleoutput"):
+    id = Field("the ID of the virtual machine")
+    output = Field("the base64-encoded console output of the virtual machine (may be empty)")
+    timestamp = Field("the date the console output was read", type="date")
+
+
+class GetVirtualMachineConsoleOutput(
+    _VmCommand,
+    api="getVirtualMachineConsoleOutput",
+    response=ConsoleOutputResponse,
+    authorized=ALL_ROLES,
+):
+    """Returns the serial console output of a running virtual machine, as its hypervisor
+    keeps it (Alto extension; empty when the hypervisor keeps none or the VM is not
+    running)."""
+
+    def execute(self, ctx: CommandContext) -> ConsoleOutputResponse:
+        vm = self.vm(ctx)
+        output = vms.console_output(ctx.session, ctx.runtime, vm=vm)
+        return ConsoleOutputResponse(
+            id=vm.uuid, output=base64.b64encode(output).decode(), timestamp=utcnow()
         )
 
 

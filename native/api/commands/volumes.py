@@ -62,6 +62,9 @@ class VolumeResponse(ResponseObject, object_name="volume"):
         "when the volume is detached.",
         type="long",
     )
+    devicename = Field(
+        "the guest device name the volume was attached under, if the attach gave one"
+    )
     virtualmachineid = Field("id of the virtual machine")
     vmname = Field("name of the virtual machine")
     vmdisplayname = Field("display name of the virtual machine")
@@ -99,10 +102,14 @@ class VolumeResponse(ResponseObject, object_name="volume"):
         "an optional field whether to the display the volume to the end user or not.",
         type="boolean",
     )
+    snapshotid = Field("ID of the snapshot from which this volume was created")
     templateid = Field("ID of the template the ROOT volume was created from")
     templatename = Field("name of the template the ROOT volume was created from")
     templatedisplaytext = Field("display text of the template the ROOT volume was created from")
     format = Field("the format of the disk volume")
+    lastresized = Field("the date the volume's last resize started", type="date")
+    sizebeforeresize = Field("size of the disk volume before its last resize", type="long")
+    diskofferingidbeforeresize = Field("ID of the disk offering before the last resize")
     tags = Field("the list of resource tags associated", of=TagResponse)
 
     @classmethod
@@ -113,6 +120,7 @@ class VolumeResponse(ResponseObject, object_name="volume"):
         zone = session.get(Zone, volume.zone_id)
         assert account is not None and zone is not None
         template = None if volume.template_id is None else session.get(Template, volume.template_id)
+        snapshot = None if volume.snapshot_id is None else session.get(Snapshot, volume.snapshot_id)
         return cls(
             id=volume.uuid,
             name=volume.name,
@@ -132,14 +140,32 @@ class VolumeResponse(ResponseObject, object_name="volume"):
             destroyed=volume.state in DESTROYED_STATES,
             isextractable=True if template is None else template.is_extractable,
             displayvolume=volume.display_volume,
+            snapshotid=None if snapshot is None else snapshot.uuid,
             templateid=None if template is None else template.uuid,
             templatename=None if template is None else template.name,
             templatedisplaytext=None if template is None else template.display_text,
             format=volume.format,
             tags=[TagResponse.of(tag, session=session) for tag in tags],
+            **_resize_fields(session, volume),
             **_vm_fields(session, volume),
             **_storage_fields(session, volume, admin=caller.is_root_admin),
         )
+
+
+def _resize_fields(session: Session, volume: Volume) -> dict[str, Any]:
+    """The fields describing the volume's last resize (none if it was never resized)."""
+    if volume.resized is None:
+        return {}
+    before = (
+        None
+        if volume.resized_from_offering_id is None
+        else session.get(DiskOffering, volume.resized_from_offering_id)
+    )
+    return {
+        "lastresized": volume.resized,
+        "sizebeforeresize": volume.resized_from,
+        "diskofferingidbeforeresize": None if before is None else before.uuid,
+    }
 
 
 def _vm_fields(session: Session, volume: Volume) -> dict[str, Any]:
@@ -158,6 +184,7 @@ def _vm_fields(session: Session, volume: Volume) -> dict[str, Any]:
     sized_by = service or offering
     return {
         "deviceid": None if vm is None else volume.device_id,
+        "devicename": None if vm is None else volume.device_name,
         "virtualmachineid": None if vm is None else vm.uuid,
         "vmname": None if vm is None else vm.name,
         "vmdisplayname": None if vm is None else vm.display_name or vm.name,
@@ -334,6 +361,8 @@ class AttachVolume(
 
     Data disks take device 1, 2, 4, 5… (0 is the ROOT disk, 3 the CD-ROM). An Allocated
     volume is created on primary storage the VM reaches; a running VM gets it hot-plugged.
+    `devicename` (Alto's own) keeps the guest device name the caller chose, such as EC2's
+    `/dev/sdf`, with the attachment; no two volumes of a VM share one.
     """
 
     id = uuid_of(Volume, description="the ID of the disk volume").required()
@@ -344,10 +373,18 @@ class AttachVolume(
         description="the ID of the device to map the volume to within the guest OS. If no "
         "deviceId is passed in, the next available deviceId will be chosen."
     )
+    devicename = string(
+        description="the guest device name to keep with the attachment (such as /dev/sdf)",
+        length=64,
+    )
 
     def create(self, ctx: CommandContext) -> None:
         volume_attach.check_attachable(
-            ctx.session, volume=self.id, vm=self.virtualmachineid, device_id=self.deviceid
+            ctx.session,
+            volume=self.id,
+            vm=self.virtualmachineid,
+            device_id=self.deviceid,
+            device_name=self.devicename,
         )
 
     def execute(self, ctx: CommandContext) -> VolumeResponse:
@@ -359,6 +396,7 @@ class AttachVolume(
                 volume=self.id,
                 vm=self.virtualmachineid,
                 device_id=self.deviceid,
+                device_name=self.devicename,
             )
             steps.commit()
         return volume_response(ctx, volume)

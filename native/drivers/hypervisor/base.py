@@ -68,6 +68,21 @@ class DiskSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class NicSpec:
+    """One network interface of a VM: its MAC and guest address (None on L2 networks),
+    the guest network's VLAN (None when untagged) and the host bridge label carrying
+    guest traffic (None: the driver's default)."""
+
+    mac: str
+    address: str | None
+    device_id: int
+    network_uuid: str
+    vlan: int | None = None
+    bridge_label: str | None = None
+    default: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class VmSpec:
     """Everything a host needs to define and start a VM. `memory` is in MiB."""
 
@@ -77,6 +92,7 @@ class VmSpec:
     cpu_speed: int
     memory: int
     disks: tuple[DiskSpec, ...] = ()
+    nics: tuple[NicSpec, ...] = ()
     iso_path: str | None = None
     user_data: str | None = None
     boot_args: str | None = None
@@ -117,6 +133,12 @@ class HypervisorDriver(abc.ABC):
     @abc.abstractmethod
     def reboot_vm(self, host: HostAccess, name: str) -> None:
         """Reboot a running VM in place."""
+
+    def console_output(self, host: HostAccess, name: str) -> bytes:
+        """The running VM's serial console log so far (the host may keep only its tail);
+        empty for a technology that keeps none, as the simulator."""
+        del host, name
+        return b""
 
     @abc.abstractmethod
     def vm_states(self, host: HostAccess) -> dict[str, PowerState]:

@@ -5,8 +5,9 @@ A periodic task (`DOWNLOAD_TASK`) runs cluster-wide; each round, on the server t
 1. copies left DOWNLOAD_IN_PROGRESS by a management server that is gone (no live,
    recently beating `ManagementServer` row) go back to NOT_DOWNLOADED;
 2. NOT_DOWNLOADED copies are claimed compare-and-swap (-> DOWNLOAD_IN_PROGRESS with this
-   server's msid as owner), as many as this process has free download threads, and each
-   is fetched in its own thread.
+   server's msid as owner), one for each free download thread of this process. A thread
+   that has filled its copy claims the next queued one itself, so a long queue drains as
+   fast as the copies can be written, not one batch per round.
 
 A thread streams the URL (http, https or file) onto the image store, saving progress
 ("45% Downloaded") at most every `PROGRESS_INTERVAL` seconds, verifies the checksum,
@@ -84,24 +85,42 @@ class CopyJob:
     store: ImageStore
 
 
-_active: set[int] = set()
-_active_lock = threading.Lock()
+_workers = 0
+_workers_lock = threading.Lock()
 
 
 def run_round(runtime: Runtime) -> None:
-    """One round of the periodic task: recover abandoned copies, then start new downloads."""
+    """One round of the periodic task: recover abandoned copies, then start a download
+    thread for each queued copy this process has a free thread for."""
+    global _workers
     recover_abandoned(runtime)
-    with _active_lock:
-        free = DOWNLOAD_THREADS - len(_active)
+    with _workers_lock:
+        free = DOWNLOAD_THREADS - _workers
     if free <= 0:
         return
     for copy_id in claim(runtime, limit=free):
-        with _active_lock:
-            _active.add(copy_id)
+        with _workers_lock:
+            _workers += 1
         thread = threading.Thread(
-            target=fetch_copy, args=(runtime, copy_id), name=f"alto-download-{copy_id}", daemon=True
+            target=drain_queue, args=(runtime, copy_id), name="alto-download", daemon=True
         )
         thread.start()
+
+
+def drain_queue(runtime: Runtime, copy_id: int) -> None:
+    """Fill the claimed copy, then claim and fill queued copies one by one until the queue
+    is empty. Never raises."""
+    global _workers
+    try:
+        current: int | None = copy_id
+        while current is not None:
+            fetch_copy(runtime, current)
+            current = next(iter(claim(runtime, limit=1)), None)
+    except Exception:
+        log.exception("claiming the next template copy to download failed")
+    finally:
+        with _workers_lock:
+            _workers -= 1
 
 
 DOWNLOAD_TASK = PeriodicTask(
@@ -202,9 +221,6 @@ def fetch_copy(runtime: Runtime, copy_id: int) -> None:
     except Exception:
         log.exception("downloading template copy %s failed", copy_id)
         fail_copy(runtime, copy_id=copy_id, status="Download failed: internal error")
-    finally:
-        with _active_lock:
-            _active.discard(copy_id)
 
 
 def _fill(runtime: Runtime, job: CopyJob) -> None:

@@ -1,5 +1,5 @@
-"""createTemplate: a private template made from a stopped VM's ROOT volume or from a
-backed-up volume snapshot.
+"""createTemplate: a private template made from a stopped VM's ROOT volume, from a
+backed-up volume snapshot, or (Alto extension) from a ready template the caller may launch.
 
 `prepare` (in the request) checks the source and makes the template row, counted against
 the owner's template limit; `fill` (in the job) copies the data onto an image store of the
@@ -12,6 +12,7 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from native.drivers.storage.base import StorageDriver, StorageError
@@ -21,6 +22,7 @@ from native.model import (
     Snapshot,
     StoragePool,
     Template,
+    TemplateStore,
     VirtualMachine,
     Volume,
     Zone,
@@ -34,7 +36,7 @@ from native.services.runtime import Runtime
 from native.services.settings import Settings
 from native.services.steps import Steps, Undo
 from native.services.stores import image_store_driver, pool_driver
-from native.services.templates import download
+from native.services.templates import download, permissions
 from native.services.templates.registration import ImageSpec, add_copy, new_template
 from native.services.visibility import can_see_account
 
@@ -91,6 +93,38 @@ def check_snapshot(session: Session, *, caller: Caller, snapshot: Snapshot) -> A
     return owner
 
 
+def ready_copy(session: Session, template: Template) -> tuple[TemplateStore, ImageStore] | None:
+    """The template's first downloaded copy on a live image store, if any."""
+    row = session.execute(
+        select(TemplateStore, ImageStore)
+        .join(ImageStore, ImageStore.id == TemplateStore.store_id)
+        .where(
+            TemplateStore.template_id == template.id,
+            TemplateStore.download_state == download.DOWNLOADED,
+            ImageStore.removed.is_(None),
+        )
+        .order_by(TemplateStore.id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def check_template(session: Session, *, caller: Caller, template: Template) -> Account:
+    """The caller's account, which will own a copy of a template it may launch (531
+    otherwise) that has a ready copy (431 for an ISO, a removed or an unready template)."""
+    if template.removed is not None or template.format == "ISO":
+        raise InvalidParameterValue(f"{template.uuid} is not a template that can be copied")
+    if not permissions.can_see(session, caller, template):
+        raise PermissionDenied(
+            f"Account {caller.account_name} does not have permission to use template "
+            f"{template.uuid}"
+        )
+    if ready_copy(session, template) is None:
+        raise InvalidParameterValue(f"Template {template.uuid} is not ready in any zone")
+    owner = session.get(Account, caller.account_id)
+    assert owner is not None
+    return owner
+
+
 def _volume_of(session: Session, snapshot: Snapshot | None) -> Volume | None:
     return None if snapshot is None else session.get(Volume, snapshot.volume_id)
 
@@ -112,17 +146,27 @@ def prepare(
     spec: ImageSpec,
     volume: Volume | None,
     snapshot: Snapshot | None,
+    source_template: Template | None = None,
 ) -> Template:
-    """Check the source (exactly one of volume and snapshot) and make the template row."""
-    if (volume is None) == (snapshot is None):
-        raise InvalidParameterValue("Specify exactly one of volumeid and snapshotid")
+    """Check the source (exactly one of volume, snapshot and source template) and make the
+    template row (owned by the source's owner; by the caller for a template's copy)."""
+    if [volume, snapshot, source_template].count(None) != 2:
+        raise InvalidParameterValue(
+            "Specify exactly one of volumeid, snapshotid and sourcetemplateid"
+        )
     if volume is not None:
         owner = check_volume(session, caller=caller, volume=volume)
         origin = f"volume {volume.uuid}"
-    else:
-        assert snapshot is not None
+    elif snapshot is not None:
         owner = check_snapshot(session, caller=caller, snapshot=snapshot)
         origin = f"snapshot {snapshot.uuid}"
+    else:
+        assert source_template is not None
+        owner = check_template(session, caller=caller, template=source_template)
+        origin = f"template {source_template.uuid}"
+        spec = dataclasses.replace(
+            spec, format=source_template.format, hypervisor=source_template.hypervisor_type
+        )
     if spec.is_featured and not caller.is_root_admin:
         raise PermissionDenied("Only root admins may create featured templates")
     spec = _like_source(session, spec, volume or _volume_of(session, snapshot))
@@ -133,12 +177,36 @@ def prepare(
     elif snapshot is not None:
         template.source_snapshot_id = snapshot.id
         template.size = snapshot.size
+    elif source_template is not None:
+        found = ready_copy(session, source_template)
+        template.source_template_id = source_template.id
+        template.size = (found[0].size if found else None) or source_template.size
     session.flush()
     log.info("template %s prepared from %s", template.uuid, origin)
     return template
 
 
+def _template_source(
+    session: Session, runtime: Runtime, caller: Caller, template: Template
+) -> Source:
+    source = session.get(Template, template.source_template_id)
+    assert source is not None
+    check_template(session, caller=caller, template=source)
+    found = ready_copy(session, source)
+    assert found is not None
+    copy, store = found
+    assert copy.install_path is not None and copy.zone_id is not None
+    return Source(
+        driver=image_store_driver(runtime, store),
+        path=copy.install_path,
+        size=copy.size or source.size or 0,
+        zone_id=copy.zone_id,
+    )
+
+
 def _source(session: Session, runtime: Runtime, caller: Caller, template: Template) -> Source:
+    if template.source_template_id is not None:
+        return _template_source(session, runtime, caller, template)
     if template.source_volume_id is not None:
         volume = session.get(Volume, template.source_volume_id)
         assert volume is not None

@@ -117,6 +117,27 @@ def _accounts_named(session: Session, template: Template, names: list[str]) -> l
     return found
 
 
+def _accounts_by_uuid(session: Session, template: Template, uuids: list[str]) -> list[Account]:
+    owner = session.get(Account, template.account_id)
+    assert owner is not None
+    found = []
+    for uuid in uuids:
+        account = session.scalars(
+            select(Account).where(
+                Account.uuid == uuid,
+                Account.domain_id == owner.domain_id,
+                Account.removed.is_(None),
+            )
+        ).first()
+        if account is None:
+            raise InvalidParameterValue(
+                f"Unable to find account {uuid} in domain {owner.domain.uuid}; launch "
+                "permissions go to accounts of the owner's domain"
+            )
+        found.append(account)
+    return found
+
+
 def _check_flags(
     caller: Caller, template: Template, *, is_public: bool | None, is_featured: bool | None
 ) -> None:
@@ -134,13 +155,15 @@ def update_permissions(
     caller: Caller,
     template: Template,
     accounts: list[str] | None,
+    account_uuids: list[str] | None,
     operation: str | None,
     is_public: bool | None,
     is_featured: bool | None,
     is_extractable: bool | None,
 ) -> None:
     """Change who may launch the template: the public/featured/extractable flags, and the
-    accounts it is shared with (`operation` add, remove or reset; reset takes no accounts).
+    accounts it is shared with, by name (`accounts`) or UUID (`account_uuids`), all of the
+    owner's domain (`operation` add, remove or reset; reset takes no accounts).
 
     Only the owner and admins above it may; only root admins change `featured`.
     """
@@ -152,9 +175,10 @@ def update_permissions(
             "Invalid operation on accounts, the operation must be either 'add', 'remove' or "
             f"'reset' in order to modify launch permissions. Given operation is: '{operation}'"
         )
-    if accounts and op is None:
+    given = bool(accounts or account_uuids)
+    if given and op is None:
         raise InvalidParameterValue("Operation (op) must be given with accounts")
-    if accounts and op == "reset":
+    if given and op == "reset":
         raise InvalidParameterValue("Operation reset doesn't support specifying account names")
     if is_public is not None:
         template.is_public = is_public
@@ -162,7 +186,9 @@ def update_permissions(
         template.is_featured = is_featured
     if is_extractable is not None:
         template.is_extractable = is_extractable
-    named = _accounts_named(session, template, accounts or [])
+    named = _accounts_named(session, template, accounts or []) + _accounts_by_uuid(
+        session, template, account_uuids or []
+    )
     if op == "reset":
         session.execute(
             delete(TemplatePermission).where(TemplatePermission.template_id == template.id)

@@ -292,3 +292,71 @@ def test_buckets_their_objects_and_open_uploads_go_with_the_account(
         what="the bucket is removed",
     )
     assert not container.exists()
+
+
+def test_networking_goes_with_the_account(
+    own_admin: CloudStack, server: AltoServer, lab: Lab
+) -> None:
+    admin = own_admin
+    domain = admin.createDomain(name=unique("netdom"))["domain"]
+    tenant = account_in(admin, server, domain)
+    client = tenant.client()
+    router_root = server.data_dir / "drivers" / "network"
+    earlier = {path.name for path in router_root.glob("r-*")}
+    vm = lab_vm(client, lab)
+    network_id = vm["nic"][0]["networkid"]
+    ip = succeeded(client, client.associateIpAddress(networkid=network_id))["ipaddress"]
+    succeeded(
+        client,
+        client.createPortForwardingRule(
+            ipaddressid=ip["id"],
+            protocol="tcp",
+            publicport=2222,
+            privateport=22,
+            virtualmachineid=vm["id"],
+        ),
+    )
+    group = client.createSecurityGroup(name=unique("sg"))["securitygroup"]
+    succeeded(
+        client,
+        client.authorizeSecurityGroupIngress(
+            securitygroupid=group["id"],
+            protocol="tcp",
+            startport=80,
+            endport=80,
+            cidrlist="0.0.0.0/0",
+        ),
+    )
+    [offering] = client.listVPCOfferings(name="Default VPC offering")["vpcoffering"]
+    vpc = succeeded(
+        client,
+        client.createVPC(
+            name=unique("vpc"),
+            displaytext="v",
+            cidr="10.77.0.0/16",
+            zoneid=lab.zone.id,
+            vpcofferingid=offering["id"],
+        ),
+    )["vpc"]
+    routers = {path.name for path in router_root.glob("r-*")} - earlier
+    assert len(routers) == 2
+
+    succeeded(admin, admin.deleteAccount(id=tenant.id))
+
+    def released() -> bool:
+        return not (
+            visible(admin.listNetworks, "network", domainid=domain["id"])
+            or visible(admin.listVPCs, "vpc", domainid=domain["id"])
+            or visible(admin.listPublicIpAddresses, "publicipaddress", domainid=domain["id"])
+            or visible(admin.listSecurityGroups, "securitygroup", domainid=domain["id"])
+            or visible(admin.listPortForwardingRules, "portforwardingrule", domainid=domain["id"])
+        )
+
+    eventually(released, what="the account's networks, VPC, IPs and groups released")
+    eventually(
+        lambda: not any((router_root / name).exists() for name in routers),
+        what="the account's routers destroyed",
+    )
+    assert not visible(admin.listVPCs, "vpc", id=vpc["id"])
+    counts = admin.updateResourceCount(domainid=domain["id"])["resourcecount"]
+    assert {int(entry["resourcecount"]) for entry in counts} == {0}

@@ -137,6 +137,9 @@ def test_account_scope(admin: CloudStack, tenant: Tenant) -> None:
     assert {entry["name"] for entry in scoped} == {
         "allow.user.view.destroyed.vm",
         "allow.user.expunge.recover.vm",
+        "destroyed.vm.view.duration",
+        "remote.access.vpn.client.iprange",
+        "remote.access.vpn.user.limit",
     }
     assert {entry["scope"] for entry in scoped} == {"account"}
     user = tenant.client()

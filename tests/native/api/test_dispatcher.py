@@ -113,3 +113,31 @@ def test_a_job_taken_over_by_another_server_does_not_commit(dispatcher: Dispatch
     dispatcher.run_job(job_id)
     kept = dispatcher.call(command="listDomains", params={"id": domain_id}, caller=admin)
     assert kept.body["count"] == 1
+
+
+def test_sensitive_parameters_wait_sealed_in_the_job_queue(dispatcher: Dispatcher) -> None:
+    admin = admin_caller(dispatcher)
+    secret = "pre-shared-secret-4711"
+    submitted = dispatcher.call(
+        command="createVpnCustomerGateway",
+        params={
+            "name": "far",
+            "gateway": "198.51.100.7",
+            "cidrlist": "172.30.0.0/16",
+            "ipsecpsk": secret,
+            "ikepolicy": "aes128-sha1;modp1536",
+            "esppolicy": "aes128-sha1",
+        },
+        caller=admin,
+    )
+    assert submitted.status == 200, submitted.body
+    with dispatcher.runtime.db.session() as session:
+        stored = session.scalars(select(AsyncJob.params)).one()
+    assert secret not in stored
+    assert json.loads(stored)["_sealed"] == "ipsecpsk"
+
+    run_queued_job(dispatcher)
+
+    listed = dispatcher.call(command="listVpnCustomerGateways", params={}, caller=admin).body
+    [gateway] = listed["vpncustomergateway"]
+    assert gateway["ipsecpsk"] == secret

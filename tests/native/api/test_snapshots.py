@@ -224,8 +224,12 @@ def test_snapshots_are_listed_by_tag_and_hidden_from_others(
     assert error.errorcode == 431
 
 
-def test_an_allocated_volume_cannot_be_snapshotted(tenant: Tenant, lab: Lab) -> None:
+def test_snapshotting_an_allocated_volume_creates_it_on_primary_storage(
+    tenant: Tenant, lab: Lab
+) -> None:
     client = tenant.client()
-    volume = new_volume(client, lab)
-    error = api_error(client.createSnapshot, volumeid=volume["id"])
-    assert (error.errorcode, "is not in Ready state" in error.errortext) == (431, True)
+    volume = new_volume(client, lab, size=1)
+    snapshot = snapshot_of(client, volume)
+    ready = listed(client, volume["id"])
+    assert (snapshot["state"], ready["state"], ready["size"]) == ("BackedUp", "Ready", GIB)
+    assert len(stored(lab, snapshot["id"])) == 1

@@ -208,6 +208,7 @@ def test_recount_corrects_drifted_counts(runtime: Runtime, owners: Owners) -> No
     _consume(runtime, owners.account_id, ResourceType.VOLUME, 7)
     _consume(runtime, owners.account_id, ResourceType.TEMPLATE, 5)
     _consume(runtime, owners.account_id, ResourceType.PUBLIC_IP, 2)
+    _consume(runtime, owners.account_id, ResourceType.PROJECT, 3)
     with runtime.db.session() as session:
         _add_resources(session, owners)
 
@@ -224,7 +225,8 @@ def test_recount_corrects_drifted_counts(runtime: Runtime, owners: Owners) -> No
         ResourceType.TEMPLATE: 1,
         ResourceType.SECONDARY_STORAGE: GIB // 2,
         ResourceType.USER_VM: 0,
-        ResourceType.PUBLIC_IP: 2,
+        ResourceType.PUBLIC_IP: 0,
+        ResourceType.PROJECT: 3,
     }
     with runtime.db.session() as session:
         for resource, count in expected.items():

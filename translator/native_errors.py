@@ -1,0 +1,33 @@
+"""The AWS error a user expects for a native error that the action did not map itself."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from translator import errors
+from translator.context import NativeFailure
+
+DEFAULT_ERRORS: Mapping[int, type[errors.AwsError]] = {
+    401: errors.UnauthorizedOperation,
+    430: errors.InvalidParameterValue,
+    431: errors.InvalidParameterValue,
+    432: errors.UnsupportedOperation,
+    531: errors.UnauthorizedOperation,
+    532: errors.ResourceLimitExceeded,
+    533: errors.InsufficientInstanceCapacity,
+    534: errors.IncorrectState,
+    535: errors.InsufficientInstanceCapacity,
+    536: errors.DependencyViolation,
+    537: errors.InvalidParameterCombination,
+}
+
+
+def aws_error_of(
+    failure: NativeFailure, *, overrides: Mapping[int, type[errors.AwsError]] | None = None
+) -> errors.AwsError:
+    """The AWS error for a native failure: `overrides` first, then DEFAULT_ERRORS; anything
+    else (530, an internal error) stays an InternalError."""
+    chosen = (overrides or {}).get(failure.errorcode) or DEFAULT_ERRORS.get(failure.errorcode)
+    if chosen is None:
+        return errors.InternalError("An internal error has occurred")
+    return chosen(failure.text)
