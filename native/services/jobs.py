@@ -2,7 +2,10 @@
 
 Every management server process runs a `JobRunner`. Jobs are claimed with a
 compare-and-swap on `owner_msid` (`UPDATE … WHERE owner_msid IS NULL`), so two servers
-on one database never run the same job. Each server refreshes its heartbeat; when a
+on one database never run the same job. A job queued in this process wakes a worker at
+once; for jobs queued by other processes one idle worker (the poller) looks every
+`poll_interval`, while the other idle workers sleep until woken, so an idle server costs
+one query a second, not one per worker. Each server refreshes its heartbeat; when a
 server's heartbeat is older than `management.server.heartbeat.timeout`, any live server
 fails that server's unfinished jobs with a clear error and raises an alert. A node that
 starts again does the same at once for the processes of its previous run
@@ -52,6 +55,7 @@ class JobRunner:
         self.heartbeat_interval = heartbeat_interval
         self._wake = threading.Condition()
         self._pending_wakeups = 0
+        self._poller: int | None = None
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -102,10 +106,21 @@ class JobRunner:
             self._wake.notify()
 
     def _wait(self) -> None:
+        me = threading.get_ident()
         with self._wake:
             if self._pending_wakeups == 0:
-                self._wake.wait(self.poll_interval)
+                if self._poller is None:
+                    self._poller = me
+                self._wake.wait(self.poll_interval if self._poller == me else None)
             self._pending_wakeups = max(0, self._pending_wakeups - 1)
+
+    def _hand_over_polling(self) -> None:
+        """Before running a job: an idle worker takes over the polling (and looks for the
+        next queued job at once)."""
+        with self._wake:
+            if self._poller == threading.get_ident():
+                self._poller = None
+                self._wake.notify()
 
     def _work(self) -> None:
         while not self._stopping.is_set():
@@ -117,6 +132,7 @@ class JobRunner:
             if job_id is None:
                 self._wait()
                 continue
+            self._hand_over_polling()
             self.execute(job_id)
 
     def claim(self) -> str | None:

@@ -2,8 +2,11 @@
 
 Every management server runs a `PeriodicRunner` over the same task list. Before a round,
 a server moves the task's `last_run` to now with a compare-and-swap on its lease row, so
-each round runs on exactly one server whatever the number of processes. The interval is
-read at every check, so changing its setting takes effect at once.
+each round runs on exactly one server whatever the number of processes. A runner reads
+every lease in one query, claims only the rounds that are due, and sleeps until the next
+one is (at most `max_wait`): the interval is read at every check, so changing its
+setting takes effect within that time, and an idle server costs a query every few seconds
+rather than a write per task per tick.
 """
 
 from __future__ import annotations
@@ -58,25 +61,35 @@ def claim_round(runtime: Runtime, task: PeriodicTask) -> bool:
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+def _seconds_until(last_run: dt.datetime | None, interval: float) -> float:
+    if last_run is None:
+        return 0.0
+    due = last_run + dt.timedelta(seconds=interval)
+    return max(0.0, (due - utcnow()).total_seconds())
+
+
 def due_in(runtime: Runtime, task: PeriodicTask) -> float:
     """Seconds until the task's next round is due (0 if it is due or never ran)."""
     with runtime.db.session(write=False) as session:
         last_run = session.scalar(select(TaskLease.last_run).where(TaskLease.name == task.name))
-    if last_run is None:
-        return 0.0
-    due = last_run + dt.timedelta(seconds=task.interval(runtime))
-    return max(0.0, (due - utcnow()).total_seconds())
+    return _seconds_until(last_run, task.interval(runtime))
 
 
 class PeriodicRunner:
     """One thread that runs each due task's round when this server wins it."""
 
     def __init__(
-        self, *, runtime: Runtime, tasks: Sequence[PeriodicTask], tick: float = 0.5
+        self,
+        *,
+        runtime: Runtime,
+        tasks: Sequence[PeriodicTask],
+        tick: float = 0.5,
+        max_wait: float = 2.0,
     ) -> None:
         self.runtime = runtime
         self.tasks = tuple(tasks)
         self.tick = tick
+        self.max_wait = max_wait
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -89,17 +102,38 @@ class PeriodicRunner:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    def run_due(self) -> None:
-        """One pass: run every task whose round this server claims."""
+    def run_due(self) -> float:
+        """One pass: run every due task whose round this server claims; the seconds until
+        the next round of any task is due."""
+        names = [task.name for task in self.tasks]
+        with self.runtime.db.session(write=False) as session:
+            rows = session.execute(
+                select(TaskLease.name, TaskLease.last_run).where(TaskLease.name.in_(names))
+            )
+            last_runs = {name: last_run for name, last_run in rows}
+        next_due = self.max_wait
         for task in self.tasks:
             if self._stopping.is_set():
-                return
+                break
             try:
-                if claim_round(self.runtime, task):
-                    task.run(self.runtime)
+                interval = task.interval(self.runtime)
+                wait = _seconds_until(last_runs.get(task.name), interval)
+                if wait == 0.0:
+                    if claim_round(self.runtime, task):
+                        task.run(self.runtime)
+                    wait = interval
             except Exception:
                 log.exception("periodic task %s failed", task.name)
+                wait = self.max_wait
+            next_due = min(next_due, wait)
+        return next_due
 
     def _loop(self) -> None:
-        while not self._stopping.wait(self.tick):
-            self.run_due()
+        wait = self.tick
+        while not self._stopping.wait(wait):
+            try:
+                next_due = self.run_due()
+            except Exception:
+                log.exception("periodic tasks could not be checked")
+                next_due = self.max_wait
+            wait = min(max(next_due, self.tick), self.max_wait)

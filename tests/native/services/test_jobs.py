@@ -79,6 +79,54 @@ def test_two_servers_never_run_the_same_job(database_url: str) -> None:
         assert session.scalar(select(func.count()).where(AsyncJob.status == JOB_PENDING)) == 0
 
 
+class _CountingRunner(JobRunner):
+    claims = 0
+
+    def claim(self) -> str | None:
+        type(self).claims += 1
+        return super().claim()
+
+
+def test_an_idle_server_polls_from_one_worker(database_url: str) -> None:
+    runtime = make_runtime(database_url, msid="ms-idle")
+    runner = _CountingRunner(
+        runtime=runtime, execute=lambda job_id: None, workers=4, poll_interval=0.1
+    )
+    runner.start()
+    try:
+        time.sleep(1.0)
+    finally:
+        runner.stop()
+    # Four workers each looking every 0.1 s would make over 40 claims in that second.
+    assert _CountingRunner.claims <= 4 + 11
+
+
+def test_jobs_queued_elsewhere_are_taken_while_the_poller_is_busy(database_url: str) -> None:
+    runtime = make_runtime(database_url, msid="ms-busy")
+    started: list[str] = []
+    release = threading.Event()
+
+    def execute(job_id: str) -> None:
+        started.append(job_id)
+        release.wait(30)
+        _finish(runtime, job_id)
+
+    runner = JobRunner(runtime=runtime, execute=execute, workers=2, poll_interval=0.05)
+    runner.start()
+    try:
+        (first,) = _queue_jobs(runtime, 1)
+        deadline = time.monotonic() + 20
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (second,) = _queue_jobs(runtime, 1)
+        while len(started) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert started == [first, second]
+    finally:
+        release.set()
+        runner.stop()
+
+
 def test_jobs_of_a_dead_server_are_failed_with_an_alert(database_url: str) -> None:
     runtime = make_runtime(database_url, msid="ms-live")
     with runtime.db.session() as session:

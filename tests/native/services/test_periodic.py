@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 
+import pytest
+
+from native.services import periodic
 from native.services.periodic import PeriodicRunner, PeriodicTask, claim_round, due_in
 from native.services.runtime import Runtime
 from tests.native.services.conftest import make_runtime
@@ -52,3 +56,33 @@ def test_the_runner_runs_due_tasks_and_survives_a_failing_one(database_url: str)
     runner.run_due()
     runner.run_due()
     assert ran == ["good", "good"]
+
+
+def test_an_idle_runner_claims_only_due_rounds(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = make_runtime(database_url, msid="ms")
+    claims: list[str] = []
+    real_claim = periodic.claim_round
+
+    def counting_claim(runtime: Runtime, task: PeriodicTask) -> bool:
+        claims.append(task.name)
+        return real_claim(runtime, task)
+
+    monkeypatch.setattr(periodic, "claim_round", counting_claim)
+    ran: list[str] = []
+    tasks = [
+        PeriodicTask(name=f"hourly-{n}", interval=lambda r: 3600.0, run=lambda r: ran.append("h"))
+        for n in range(3)
+    ]
+    runner = PeriodicRunner(runtime=runtime, tasks=tasks, tick=0.05, max_wait=0.2)
+    runner.start()
+    try:
+        time.sleep(1.0)
+    finally:
+        runner.stop()
+    # One claim per task; a claim on every pass would be about 3 * 1.0 / 0.2 = 15.
+    assert sorted(claims) == ["hourly-0", "hourly-1", "hourly-2"]
+    assert ran == ["h", "h", "h"]
+    assert runner.run_due() == 0.2  # nothing due: the longest sleep
+    assert len(claims) == 3
