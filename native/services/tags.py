@@ -22,6 +22,7 @@ from native.model import (
     Account,
     DhcpOptionsSet,
     Domain,
+    InternetGateway,
     Network,
     NetworkAcl,
     NetworkAclItem,
@@ -150,6 +151,7 @@ register_taggable("RemoteAccessVpn", RemoteAccessVpn)
 register_taggable("StaticRoute", StaticRoute)
 register_taggable("DhcpOptionsSet", DhcpOptionsSet)
 register_taggable("RouteTable", VpcRouteTable)
+register_taggable("InternetGateway", InternetGateway)
 
 
 UNTAGGABLE = (

@@ -3,7 +3,6 @@ CreateInternetGateway, DescribeInternetGateways, AttachInternetGateway,
 DetachInternetGateway and DeleteInternetGateway.
 
 An attached gateway puts the `0.0.0.0/0` route through it into its VPC's main route table.
-Tags on internet gateways are not available.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from typing import Any
 
 from translator.context import Action, Output, Params, QueryContext
 from translator.ec2.describe import Describer
+from translator.ec2.tagging import ec2_tags, specified_tags, tag_resources
 from translator.ec2.vpc_lookup import native_row, not_found, vpc_row
 from translator.errors import AwsError, DependencyViolation
 from translator.registry import action_table, runs
@@ -40,7 +40,7 @@ def gateway_items(ctx: QueryContext) -> list[dict[str, Any]]:
                 if row.get("vpcid") and str(row["vpcid"]) in ids
                 else []
             ),
-            "Tags": [],
+            "Tags": ec2_tags(row),
         }
         for row in rows
         if str(row["id"]) in ids
@@ -67,14 +67,16 @@ def _gateway(ctx: QueryContext, params: Params) -> dict[str, Any]:
 
 @runs("createInternetGateway")
 def create_internet_gateway(ctx: QueryContext, params: Params) -> Output:
+    tags = specified_tags(params, "internet-gateway")
     row = ctx.call("createInternetGateway")["internetgateway"]
     aws_id = ctx.ids.aws_id("internet-gateway", str(row["id"]))
+    tag_resources(ctx, resource_type="internet-gateway", uuids=[str(row["id"])], tags=tags)
     return {
         "InternetGateway": {
             "InternetGatewayId": aws_id,
             "OwnerId": ctx.account_id,
             "Attachments": [],
-            "Tags": [],
+            "Tags": [{"Key": tag["Key"], "Value": tag.get("Value", "")} for tag in tags],
         }
     }
 

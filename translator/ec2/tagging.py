@@ -25,6 +25,7 @@ NATIVE_TAG_TYPES: Mapping[str, str] = {
     "network-acl": "NetworkACLList",
     "route-table": "RouteTable",
     "dhcp-options": "DhcpOptionsSet",
+    "internet-gateway": "InternetGateway",
 }
 """EC2 resource type (as in TagSpecifications and DescribeTags) → native resource type."""
 

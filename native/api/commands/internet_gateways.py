@@ -4,6 +4,7 @@ deleteInternetGateway."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -11,11 +12,15 @@ from sqlalchemy.orm import Session
 
 from native.api.command import ALL_ROLES, Command, CommandContext, ListOwnedCommand
 from native.api.commands.ssh_keys import owner_account
+from native.api.commands.tags import TagResponse
 from native.api.commands.volumes import scope_clause
-from native.api.params import string, uuid_of
+from native.api.params import map_of, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
-from native.model import Account, Domain, InternetGateway, Vpc
+from native.model import Account, Domain, InternetGateway, ResourceTag, Vpc
 from native.services.network import internet_gateways
+from native.services.tags import tag_clause, tags_of, tags_param
+
+TAG_TYPE = "InternetGateway"
 
 
 class InternetGatewayResponse(ResponseObject, object_name="internetgateway"):
@@ -26,9 +31,12 @@ class InternetGatewayResponse(ResponseObject, object_name="internetgateway"):
     domainid = Field("the domain ID of the owner")
     domain = Field("the domain name of the owner")
     created = Field("the date the gateway was created", type="date")
+    tags = Field("the list of resource tags associated with the gateway", of=TagResponse)
 
     @classmethod
-    def of(cls, session: Session, gateway: InternetGateway) -> InternetGatewayResponse:
+    def of(
+        cls, session: Session, gateway: InternetGateway, *, tags: Sequence[ResourceTag] = ()
+    ) -> InternetGatewayResponse:
         owner = session.get(Account, gateway.account_id)
         vpc = None if gateway.vpc_id is None else session.get(Vpc, gateway.vpc_id)
         assert owner is not None
@@ -40,7 +48,14 @@ class InternetGatewayResponse(ResponseObject, object_name="internetgateway"):
             domainid=owner.domain.uuid,
             domain=owner.domain.name,
             created=gateway.created,
+            tags=[TagResponse.of(tag, session=session) for tag in tags],
         )
+
+
+def gateway_response(session: Session, gateway: InternetGateway) -> InternetGatewayResponse:
+    """The response for one gateway, with its tags."""
+    found = tags_of(session, resource_type=TAG_TYPE, resource_ids=[gateway.id])
+    return InternetGatewayResponse.of(session, gateway, tags=found.get(gateway.id, ()))
 
 
 class CreateInternetGateway(
@@ -74,6 +89,7 @@ class ListInternetGateways(
 
     id = uuid_of(InternetGateway, description="list the gateway of this ID")
     vpcid = uuid_of(Vpc, description="list the gateway attached to this VPC")
+    tags = map_of(description="List resources by tags (key/value pairs)")
 
     def query(self, ctx: CommandContext) -> Select[Any]:
         query = (
@@ -86,11 +102,24 @@ class ListInternetGateways(
             query = query.where(InternetGateway.id == self.id.id)
         if self.vpcid is not None:
             query = query.where(InternetGateway.vpc_id == self.vpcid.id)
+        if self.tags:
+            query = query.where(
+                tag_clause(
+                    resource_type=TAG_TYPE, id_column=InternetGateway.id, tags=tags_param(self.tags)
+                )
+            )
         return query
 
     def execute(self, ctx: CommandContext) -> ListResult:
         rows, count = self.page_of_query(ctx, self.query(ctx), InternetGateway.id)
-        return ListResult([InternetGatewayResponse.of(ctx.session, row) for row in rows], count)
+        found = tags_of(ctx.session, resource_type=TAG_TYPE, resource_ids=[row.id for row in rows])
+        return ListResult(
+            [
+                InternetGatewayResponse.of(ctx.session, row, tags=found.get(row.id, ()))
+                for row in rows
+            ],
+            count,
+        )
 
 
 class AttachInternetGateway(
@@ -112,7 +141,7 @@ class AttachInternetGateway(
 
     def execute(self, ctx: CommandContext) -> InternetGatewayResponse:
         internet_gateways.attach(ctx.session, gateway=self.id, vpc=self.vpcid)
-        return InternetGatewayResponse.of(ctx.session, self.id)
+        return gateway_response(ctx.session, self.id)
 
 
 class DetachInternetGateway(
@@ -134,7 +163,7 @@ class DetachInternetGateway(
 
     def execute(self, ctx: CommandContext) -> InternetGatewayResponse:
         internet_gateways.detach(ctx.session, gateway=self.id, vpc=self.vpcid)
-        return InternetGatewayResponse.of(ctx.session, self.id)
+        return gateway_response(ctx.session, self.id)
 
 
 class DeleteInternetGateway(

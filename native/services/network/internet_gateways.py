@@ -61,8 +61,8 @@ def detach(session: Session, *, gateway: InternetGateway, vpc: Vpc) -> None:
 
 
 def delete(session: Session, *, gateway: InternetGateway) -> None:
-    """Delete a detached gateway with the static routes that still name it (routes that
-    lead nowhere since it was detached); 536 while it is attached to a VPC."""
+    """Delete a detached gateway with its tags and the static routes that still name it
+    (routes that lead nowhere since it was detached); 536 while it is attached to a VPC."""
     if gateway.vpc_id is not None:
         raise ResourceInUse(
             f"Internet gateway {gateway.uuid} is attached to a VPC; detach it first"
@@ -71,6 +71,7 @@ def delete(session: Session, *, gateway: InternetGateway) -> None:
     for route_id in session.scalars(stale):
         tags.remove_tags_of(session, resource_type="StaticRoute", resource_id=route_id)
     session.execute(delete_rows(StaticRoute).where(StaticRoute.internet_gateway_id == gateway.id))
+    tags.remove_tags_of(session, resource_type="InternetGateway", resource_id=gateway.id)
     session.delete(gateway)
     session.flush()
 

@@ -76,3 +76,36 @@ def test_gateway_lifecycle(
     assert _code(stranger.attach_internet_gateway, InternetGatewayId=second, VpcId=other_vpc) == (
         "InvalidInternetGatewayID.NotFound"
     )
+
+
+def test_gateway_tags(alto_server: AltoServer, tenant: Tenant, admin: Any) -> None:
+    ec2 = aws_client(alto_server, tenant, "ec2")
+    igw = ec2.create_internet_gateway(
+        TagSpecifications=[
+            {"ResourceType": "internet-gateway", "Tags": [{"Key": "Name", "Value": "edge"}]}
+        ]
+    )["InternetGateway"]
+    igw_id = igw["InternetGatewayId"]
+    assert igw["Tags"] == [{"Key": "Name", "Value": "edge"}]
+    ec2.create_tags(Resources=[igw_id], Tags=[{"Key": "team", "Value": "net"}])
+    [named] = ec2.describe_internet_gateways(Filters=[{"Name": "tag:Name", "Values": ["edge"]}])[
+        "InternetGateways"
+    ]
+    assert named["InternetGatewayId"] == igw_id
+    assert sorted((t["Key"], t["Value"]) for t in named["Tags"]) == [
+        ("Name", "edge"),
+        ("team", "net"),
+    ]
+    described = ec2.describe_tags(
+        Filters=[{"Name": "resource-type", "Values": ["internet-gateway"]}]
+    )["Tags"]
+    assert {(t["ResourceId"], t["Key"]) for t in described} == {
+        (igw_id, "Name"),
+        (igw_id, "team"),
+    }
+    ec2.delete_tags(Resources=[igw_id], Tags=[{"Key": "team"}])
+    [after] = ec2.describe_internet_gateways(InternetGatewayIds=[igw_id])["InternetGateways"]
+    assert after["Tags"] == [{"Key": "Name", "Value": "edge"}]
+    ec2.delete_internet_gateway(InternetGatewayId=igw_id)
+    assert ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [igw_id]}])["Tags"] == []
+    assert admin.listTags(listall=True, resourcetype="InternetGateway") == {}
