@@ -118,9 +118,10 @@ class InvalidVolumeModificationNotFound(AwsError):
 
 
 class InsufficientInstanceCapacity(AwsError):
+    """AWS sends this one as a server error (500); here it is a 400, so that SDKs do not
+    retry a request a full cloud will refuse again, and no 500 ever means "full"."""
+
     code = "InsufficientInstanceCapacity"
-    status = 500
-    sender = False
 
 
 class InstanceLimitExceeded(AwsError):
@@ -188,9 +189,10 @@ class AddressLimitExceeded(AwsError):
 
 
 class InsufficientAddressCapacity(AwsError):
+    """AWS sends this one as a server error (500); here it is a 400, so that SDKs do not
+    retry a request a full cloud will refuse again, and no 500 ever means "full"."""
+
     code = "InsufficientAddressCapacity"
-    status = 500
-    sender = False
 
 
 class InvalidAddressNotFound(AwsError):

@@ -126,6 +126,7 @@ def test_insufficient_capacity_leaves_nothing(site: Ec2Site, admin: CloudStack) 
     with pytest.raises(ClientError) as error:
         site.run(InstanceType=huge["name"], MinCount=1, MaxCount=2)
     assert _code(error) == "InsufficientInstanceCapacity"
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert site.ec2.describe_instances()["Reservations"] == []
     assert site.tenant.client().listVirtualMachines(listall=True) == {}
 
