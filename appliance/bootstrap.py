@@ -8,6 +8,7 @@ file (0600); later calls migrate the schema if needed and create nothing twice.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import uuid
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.config import Config, ConfigError, env_name
+
+log = logging.getLogger(__name__)
 
 KEY_FILE = "encryption.key"
 NODE_FILE = "node-id"
@@ -190,6 +193,7 @@ def prepare(config: Config) -> Prepared:
     key = encryption_key(config)
     node = node_id(config)
     upgrade_database(config)
+    log.info("database schema is current")
     endpoint = endpoint_for(config)
     path = config.data_dir / CREDENTIALS_FILE
     db = Database(url=config.db_url)
@@ -206,6 +210,7 @@ def prepare(config: Config) -> Prepared:
                 _write_private(path, json.dumps(body, indent=2) + "\n", replace=True)
     finally:
         db.dispose()
+    log.info("defaults and the admin account are ready")
     demo_zone = _demo_zone(config, key=key, node=node) if config.demo_zone else None
     return Prepared(
         data_dir=config.data_dir,

@@ -12,12 +12,16 @@ stops it at once.
 from __future__ import annotations
 
 import importlib
+import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from gunicorn.app.base import BaseApplication
 
 from appliance.config import Config
+
+log = logging.getLogger(__name__)
 
 GRACEFUL_TIMEOUT = 5
 THREADS = 8
@@ -74,6 +78,7 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
         """Build the app; runs in the worker process, after the fork."""
         from gateway.app import create_app
 
+        started = time.monotonic()
         self._app = create_app(
             db_url=self._config.db_url,
             encryption_key=self._encryption_key,
@@ -84,6 +89,7 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
             data_dir=self._config.data_dir,
             s3_domain=self._config.s3_domain,
         )
+        log.info("worker ready in %.1f s", time.monotonic() - started)
         return self._app
 
     def _worker_exit(self, _server: object, _worker: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -63,3 +64,38 @@ def test_units_run_scripts_that_the_image_carries() -> None:
     assert local, "no unit runs an image script"
     for command in local:
         assert (ROOTFS / command.lstrip("/")).is_file(), command
+
+
+def _firstboot_function(name: str, *args: str, env: dict[str, str]) -> str:
+    """Run one function of alto-firstboot (its definitions, without the dispatch at the end)."""
+    script = (ROOTFS / "usr/local/sbin/alto-firstboot").read_text()
+    definitions = script[: script.index('\ncase "${1:-}" in')]
+    done = subprocess.run(
+        ["bash", "-c", f'{definitions}\nCONF="${{TEST_CONF:-$CONF}}"\n{name} "$@"', "fb", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return done.stdout.strip()
+
+
+def test_first_boot_reads_the_keys_and_port_that_alto_serve_writes(tmp_path: Path) -> None:
+    credentials = tmp_path / "admin-credentials.json"
+    credentials.write_text(
+        json.dumps(
+            {"endpoint": "http://x/client/api", "apikey": "key-A_1", "secretkey": "s-B_2"},
+            indent=2,
+        )
+        + "\n"
+    )
+    conf = tmp_path / "alto.conf"
+    conf.write_text(APPLIANCE_CONF.read_text().replace('"0.0.0.0:8080"', '"[::]:9443"'))
+    env = {"PATH": "/usr/bin:/bin", "TEST_CONF": str(conf)}
+    assert _firstboot_function("json_field", str(credentials), "apikey", env=env) == "key-A_1"
+    assert _firstboot_function("json_field", str(credentials), "secretkey", env=env) == "s-B_2"
+    port = _firstboot_function("api_port", env=env)
+    assert port == "9443"
+    secret = _firstboot_function("random_secret", env=env)
+    assert re.fullmatch(r"[0-9a-f]{48}", secret)
+    assert secret != _firstboot_function("random_secret", env=env)

@@ -9,7 +9,6 @@ from urllib.parse import unquote, urlsplit
 from native.drivers.objectstore.base import ObjectStore, ObjectStoreError
 from native.drivers.objectstore.local import LocalObjectStore
 from native.drivers.objectstore.nfs import NfsObjectStore
-from native.drivers.objectstore.remote import MinioObjectStore
 
 PROVIDERS = ("Local", "MinIO", "NFS")
 """Provider names as the API takes and shows them."""
@@ -46,6 +45,10 @@ def open_store(
         missing = [key for key in ("accesskey", "secretkey") if not details.get(key)]
         if missing:
             raise ObjectStoreError(f"MinIO object storage needs details {', '.join(missing)}")
+        # Imported here: the minio client (with its crypto) is a third of the server's
+        # start-up imports, and only remote pools need it.
+        from native.drivers.objectstore.remote import MinioObjectStore
+
         return MinioObjectStore(
             endpoint=url.strip(),
             access_key=details["accesskey"],
