@@ -11,9 +11,7 @@ import json
 import logging
 import os
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,41 +154,6 @@ def recover_previous_run(prepared: Prepared) -> int:
             return fail_jobs_of_previous_run(session, node=prepared.node)
     finally:
         db.dispose()
-
-
-def wait_for_database(
-    config: Config,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> None:
-    """Return once the database accepts a connection. With `db_wait` seconds (the
-    appliance starts Alto beside MariaDB), a refused connection, an unknown user or an
-    unknown database is tried again until then, and the last error is raised; with 0 the
-    first error is."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
-
-    if config.db_wait <= 0:
-        return
-    engine = create_engine(config.db_url)
-    deadline = clock() + config.db_wait
-    said = False
-    try:
-        while True:
-            try:
-                with engine.connect() as connection:
-                    connection.execute(text("SELECT 1"))
-                return
-            except OperationalError as exc:
-                if clock() >= deadline:
-                    raise
-                if not said:
-                    log.info("waiting up to %d s for the database: %s", config.db_wait, exc.orig)
-                    said = True
-                sleep(0.5)
-    finally:
-        engine.dispose()
 
 
 def upgrade_database(config: Config) -> None:

@@ -26,9 +26,8 @@ _HELP = {
     "job_workers": "async job threads per server process (default 4)",
     "log_level": f"one of {', '.join(LOG_LEVELS)} (default info)",
     "demo_zone": "true or false: on first start, build a small simulator zone (default true)",
-    "db_wait": "seconds to wait at start for the database to accept connections (default 0)",
 }
-_DB_ONLY = ("data_dir", "db_url", "log_level", "db_wait")
+_DB_ONLY = ("data_dir", "db_url", "log_level")
 _STATUS_SETTINGS = ("bind", "data_dir", "db_url")
 
 
@@ -87,19 +86,16 @@ def _configure_logging(config: Config) -> None:
 
 
 def _init(config: Config) -> int:
-    from appliance.bootstrap import banner, prepare, wait_for_database
+    from appliance.bootstrap import banner, prepare
 
-    wait_for_database(config)
     print(banner(prepare(config)), flush=True)
     return 0
 
 
 def _serve(config: Config) -> int:
-    import gateway.app  # noqa: F401  (the server's modules load while the database may still start)
-    from appliance.bootstrap import banner, prepare, recover_previous_run, wait_for_database
+    from appliance.bootstrap import banner, prepare, recover_previous_run
     from appliance.server import serve
 
-    wait_for_database(config)
     prepared = prepare(config)
     print(banner(prepared), flush=True)
     failed = recover_previous_run(prepared)
@@ -110,9 +106,8 @@ def _serve(config: Config) -> int:
 
 
 def _db_upgrade(config: Config) -> int:
-    from appliance.bootstrap import upgrade_database, wait_for_database
+    from appliance.bootstrap import upgrade_database
 
-    wait_for_database(config)
     upgrade_database(config)
     print(f"database schema is up to date: {_safe_url(config.db_url)}", flush=True)
     return 0

@@ -43,7 +43,6 @@ class Config:
     job_workers: int = 4
     log_level: str = "info"
     demo_zone: bool = True
-    db_wait: int = 0
     encryption_key: str | None = field(default=None, repr=False)
     config_file: Path | None = None
 
@@ -124,14 +123,6 @@ def _db_url(value: object, where: str) -> str:
     return text
 
 
-def _seconds(value: object, where: str) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{where}: expected a number of seconds (0 or more), got {value!r}")
-    return value
-
-
 def _boolean(value: object, where: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -154,7 +145,6 @@ _VALIDATORS: dict[str, Validator] = {
     "job_workers": _positive_int,
     "log_level": _log_level,
     "demo_zone": _boolean,
-    "db_wait": _seconds,
     "encryption_key": _text,
 }
 #: Settings that may be given on the command line (the key is only read from env or file).
@@ -232,7 +222,6 @@ def load_config(
         job_workers=pick("job_workers", _positive_int, _DEFAULT.job_workers),
         log_level=pick("log_level", _log_level, _DEFAULT.log_level),
         demo_zone=pick("demo_zone", _boolean, _DEFAULT.demo_zone),
-        db_wait=pick("db_wait", _seconds, _DEFAULT.db_wait),
         encryption_key=pick("encryption_key", _optional_text, None),
         config_file=file,
     )

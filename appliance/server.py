@@ -3,14 +3,15 @@
 The application is built in `load()`, which gunicorn calls in each worker after the fork
 (no `preload_app`), because `create_app` starts job threads and opens database
 connections that must not cross a fork; its modules, though, are imported once in the
-master (`alto serve` imports them first of all), so workers inherit them instead of each
-importing them again (seconds on a slow machine). `worker_exit` closes it. SIGTERM stops the
+master, so workers inherit them instead of each importing them again (seconds on a slow
+machine). `worker_exit` closes it. SIGTERM stops the
 master gracefully (workers finish in-flight requests within `graceful_timeout`); SIGINT
 stops it at once.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -98,6 +99,6 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
 
 
 def serve(*, config: Config, encryption_key: str, node: str) -> None:
-    """Run the server until it is stopped by a signal; gunicorn exits the process.
-    `gateway.app` should be imported already (see the module docstring)."""
+    """Run the server until it is stopped by a signal; gunicorn exits the process."""
+    importlib.import_module("gateway.app")
     AltoServer(config=config, encryption_key=encryption_key, node=node).run()

@@ -22,12 +22,7 @@ from pathlib import Path
 from appliance.config import Config, ConfigError, load_config
 
 #: The appliance's units, in start order; one not installed on this machine is skipped.
-DEFAULT_UNITS = (
-    "mariadb.service",
-    "alto-firstboot.service",
-    "alto-firstboot-db.service",
-    "alto.service",
-)
+DEFAULT_UNITS = ("mariadb.service", "alto-firstboot.service", "alto.service")
 MIN_FREE_MIB = 256
 OK, FAIL, SKIP = "ok", "FAIL", "skip"
 

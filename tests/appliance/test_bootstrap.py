@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import OperationalError
 
-from appliance.bootstrap import (
-    CREDENTIALS_FILE,
-    KEY_FILE,
-    endpoint_for,
-    prepare,
-    wait_for_database,
-)
+from appliance.bootstrap import CREDENTIALS_FILE, KEY_FILE, endpoint_for, prepare
 from appliance.config import Config, ConfigError
 from native.services.secrets import new_encryption_key
 from tests.support.databases import fresh_database
@@ -103,44 +96,3 @@ def test_bad_encryption_key_is_a_configuration_error(tmp_path: Path) -> None:
 )
 def test_endpoint_for_bind(tmp_path: Path, bind: str, endpoint: str) -> None:
     assert endpoint_for(Config(data_dir=tmp_path, db_url="sqlite://", bind=bind)) == endpoint
-
-
-class _Clock:
-    """A clock that `sleep` moves forward, calling `on_sleep` with the number of sleeps."""
-
-    def __init__(self, on_sleep: Callable[[int], None] = lambda count: None) -> None:
-        self.now = 0.0
-        self.sleeps = 0
-        self.on_sleep = on_sleep
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.sleeps += 1
-        self.on_sleep(self.sleeps)
-
-
-def test_waiting_for_a_database_that_comes_up(tmp_path: Path) -> None:
-    directory = tmp_path / "not-yet"
-    config = Config(data_dir=tmp_path, db_url=f"sqlite:///{directory}/alto.db", db_wait=30)
-    clock = _Clock(on_sleep=lambda count: directory.mkdir() if count == 3 else None)
-    wait_for_database(config, sleep=clock.sleep, clock=lambda: clock.now)
-    assert clock.sleeps == 3
-
-
-def test_waiting_gives_up_with_the_databases_error(tmp_path: Path) -> None:
-    url = "mysql+pymysql://nobody:secret@127.0.0.1:1/alto"
-    clock = _Clock()
-    with pytest.raises(OperationalError):
-        wait_for_database(
-            Config(data_dir=tmp_path, db_url=url, db_wait=5),
-            sleep=clock.sleep,
-            clock=lambda: clock.now,
-        )
-    assert clock.sleeps == 10
-    untouched = _Clock()
-    wait_for_database(
-        Config(data_dir=tmp_path, db_url=url, db_wait=0),
-        sleep=untouched.sleep,
-        clock=lambda: untouched.now,
-    )
-    assert untouched.sleeps == 0
