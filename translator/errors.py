@@ -117,10 +117,13 @@ class InvalidVolumeModificationNotFound(AwsError):
     code = "InvalidVolumeModification.NotFound"
 
 
-class InsufficientInstanceCapacity(AwsError):
-    """AWS sends this one as a server error (500); here it is a 400, so that SDKs do not
-    retry a request a full cloud will refuse again, and no 500 ever means "full"."""
+class InsufficientCapacity(AwsError):
+    """The cloud is full. AWS sends these codes as server errors (500); here they are 400s,
+    so that SDKs do not retry a request a full cloud will refuse again, and no 500 ever
+    means "full"."""
 
+
+class InsufficientInstanceCapacity(InsufficientCapacity):
     code = "InsufficientInstanceCapacity"
 
 
@@ -188,10 +191,7 @@ class AddressLimitExceeded(AwsError):
     code = "AddressLimitExceeded"
 
 
-class InsufficientAddressCapacity(AwsError):
-    """AWS sends this one as a server error (500); here it is a 400, so that SDKs do not
-    retry a request a full cloud will refuse again, and no 500 ever means "full"."""
-
+class InsufficientAddressCapacity(InsufficientCapacity):
     code = "InsufficientAddressCapacity"
 
 

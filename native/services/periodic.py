@@ -136,4 +136,4 @@ class PeriodicRunner:
             except Exception:
                 log.exception("periodic tasks could not be checked")
                 next_due = self.max_wait
-            wait = min(max(next_due, self.tick), self.max_wait)
+            wait = max(next_due, self.tick)

@@ -76,7 +76,7 @@ def create_internet_gateway(ctx: QueryContext, params: Params) -> Output:
             "InternetGatewayId": aws_id,
             "OwnerId": ctx.account_id,
             "Attachments": [],
-            "Tags": [{"Key": tag["Key"], "Value": tag.get("Value", "")} for tag in tags],
+            "Tags": tags,
         }
     }
 

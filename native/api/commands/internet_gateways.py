@@ -18,9 +18,8 @@ from native.api.params import map_of, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Account, Domain, InternetGateway, ResourceTag, Vpc
 from native.services.network import internet_gateways
+from native.services.network.internet_gateways import TAG_TYPE
 from native.services.tags import tag_clause, tags_of, tags_param
-
-TAG_TYPE = "InternetGateway"
 
 
 class InternetGatewayResponse(ResponseObject, object_name="internetgateway"):

@@ -17,6 +17,9 @@ from native.model import Account, InternetGateway, StaticRoute, Vpc
 from native.services import tags
 from native.services.errors import InvalidParameterValue, ResourceInUse
 
+TAG_TYPE = "InternetGateway"
+"""The native resource type of internet gateways' tags."""
+
 
 def create_gateway(session: Session, *, owner: Account) -> InternetGateway:
     """A new detached gateway of `owner`."""
@@ -71,7 +74,7 @@ def delete(session: Session, *, gateway: InternetGateway) -> None:
     for route_id in session.scalars(stale):
         tags.remove_tags_of(session, resource_type="StaticRoute", resource_id=route_id)
     session.execute(delete_rows(StaticRoute).where(StaticRoute.internet_gateway_id == gateway.id))
-    tags.remove_tags_of(session, resource_type="InternetGateway", resource_id=gateway.id)
+    tags.remove_tags_of(session, resource_type=TAG_TYPE, resource_id=gateway.id)
     session.delete(gateway)
     session.flush()
 
