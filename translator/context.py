@@ -43,14 +43,35 @@ def native_time(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
 
 
-class NativeFailure(Exception):
-    """A native command answered an error: CloudStack's `errorcode` and `errortext`."""
+WRONG_STATE = 534
+CONCURRENT_CHANGE = 4300
+"""CloudStack's cserrorcode (ConcurrentOperationException) of a 530 that says another
+operation changed the resource first."""
 
-    def __init__(self, *, command: str, errorcode: int, text: str) -> None:
+
+class NativeFailure(Exception):
+    """A native command answered an error: CloudStack's `errorcode`, `cserrorcode` (None
+    when the answer had none) and `errortext`."""
+
+    def __init__(
+        self, *, command: str, errorcode: int, text: str, cserrorcode: int | None = None
+    ) -> None:
         self.command = command
         self.errorcode = errorcode
+        self.cserrorcode = cserrorcode
         self.text = text
         super().__init__(f"{command}: {errorcode} {text}")
+
+    @property
+    def state_conflict(self) -> bool:
+        """Whether the resource was in the wrong state (534) or another operation changed
+        it first (530 with CloudStack's ConcurrentOperation cserrorcode 4300)."""
+        return self.errorcode == WRONG_STATE or self.cserrorcode == CONCURRENT_CHANGE
+
+
+def _cserrorcode(body: Tree) -> int | None:
+    code = body.get("cserrorcode")
+    return None if code is None else int(code)
 
 
 def native_params(params: Mapping[str, NativeValue]) -> dict[str, str]:
@@ -100,6 +121,7 @@ class QueryContext:
             raise NativeFailure(
                 command=command,
                 errorcode=int(reply.body.get("errorcode", reply.status)),
+                cserrorcode=_cserrorcode(reply.body),
                 text=str(reply.body.get("errortext", "")),
             )
         return reply.body
@@ -129,6 +151,7 @@ class QueryContext:
                 raise NativeFailure(
                     command=command,
                     errorcode=int(result.get("errorcode", 530)),
+                    cserrorcode=_cserrorcode(result),
                     text=str(result.get("errortext", "")),
                 )
             if time.monotonic() > deadline:

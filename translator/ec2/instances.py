@@ -226,7 +226,7 @@ def _incorrect(instance_id: str, action: str) -> IncorrectInstanceState:
 
 
 def _native_error(failure: NativeFailure, instance_id: str, action: str) -> Exception:
-    if failure.errorcode in (431, 534):
+    if failure.errorcode == 431 or failure.state_conflict:
         return _incorrect(instance_id, action)
     return aws_error_of(failure)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from translator.context import Action, Output, Params, QueryContext
+from translator.context import Action, NativeFailure, Output, Params, QueryContext
 from translator.ec2.describe import Describer
 from translator.ec2.internet_gateways import attached_gateways
 from translator.ec2.routes import route_table_row, static_routes
@@ -25,11 +25,16 @@ from translator.ec2.subnets import subnet_row
 from translator.ec2.tagging import ec2_tags, specified_tags, tag_resources
 from translator.ec2.vpc_lookup import native_row, not_found, own_vpcs, vpc_row
 from translator.errors import AwsError, DependencyViolation, InvalidParameterValue
+from translator.native_errors import aws_error_of
 from translator.registry import action_table, runs
 
 
 class ResourceAlreadyAssociated(AwsError):
     code = "Resource.AlreadyAssociated"
+
+
+class RouteTableLimitExceeded(AwsError):
+    code = "RouteTableLimitExceeded"
 
 
 ASSOCIATED = {"State": "associated"}
@@ -173,7 +178,10 @@ def _table_item(ctx: QueryContext, uuid: str) -> dict[str, Any]:
 @runs("createRouteTable")
 def create_route_table(ctx: QueryContext, params: Params) -> Output:
     vpc = vpc_row(ctx, str(params.get("VpcId") or ""))
-    row = ctx.run("createRouteTable", vpcid=str(vpc["id"]))["routetable"]
+    try:
+        row = ctx.run("createRouteTable", vpcid=str(vpc["id"]))["routetable"]
+    except NativeFailure as failure:
+        raise aws_error_of(failure, overrides={532: RouteTableLimitExceeded}) from None
     uuid = str(row["id"])
     tag_resources(
         ctx, resource_type="route-table", uuids=[uuid], tags=specified_tags(params, "route-table")

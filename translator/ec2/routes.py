@@ -19,6 +19,7 @@ from translator.context import Action, NativeFailure, NativeValue, Output, Param
 from translator.ec2.network_interfaces import interface_items
 from translator.ec2.vpc_lookup import native_row, vpc_row
 from translator.errors import AwsError, InvalidParameterValue, MissingParameter
+from translator.native_errors import aws_error_of
 from translator.registry import action_table, runs
 
 TARGETS_NOT_AVAILABLE = (
@@ -42,6 +43,10 @@ class RouteAlreadyExists(AwsError):
 
 class InvalidRouteNotFound(AwsError):
     code = "InvalidRoute.NotFound"
+
+
+class RouteLimitExceeded(AwsError):
+    code = "RouteLimitExceeded"
 
 
 class InvalidGatewayIdNotFound(AwsError):
@@ -193,7 +198,10 @@ def create_route(ctx: QueryContext, params: Params) -> Output:
         raise RouteAlreadyExists(
             f"The route identified by {cidr} already exists in {params['RouteTableId']}."
         )
-    ctx.run("createStaticRoute", routetableid=str(table["id"]), cidr=cidr, **target)
+    try:
+        ctx.run("createStaticRoute", routetableid=str(table["id"]), cidr=cidr, **target)
+    except NativeFailure as failure:
+        raise aws_error_of(failure, overrides={532: RouteLimitExceeded}) from None
     return {"Return": True}
 
 

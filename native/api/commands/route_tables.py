@@ -95,7 +95,14 @@ class CreateRouteTable(
     name = string(description="the name of the route table")
 
     def create(self, ctx: CommandContext) -> str:
-        return route_tables.create_table(ctx.session, vpc=self.vpcid, name=self.name).uuid
+        limit = int(
+            ctx.runtime.settings.get(
+                ctx.session, route_tables.TABLE_LIMIT, account_id=self.vpcid.account_id
+            )
+        )
+        return route_tables.create_table(
+            ctx.session, vpc=self.vpcid, name=self.name, limit=limit
+        ).uuid
 
     def execute(self, ctx: CommandContext) -> RouteTableResponse:
         return table_response(ctx.session, _table_by_uuid(ctx))

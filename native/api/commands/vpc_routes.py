@@ -368,6 +368,11 @@ class CreateStaticRoute(
                 next_hop=self.nexthop,
                 internet_gateway=self.internetgatewayid,
             ),
+            route_limit=int(
+                ctx.runtime.settings.get(
+                    ctx.session, vpc_gateways.ROUTE_LIMIT, account_id=vpc.account_id
+                )
+            ),
         )
         return route.uuid
 

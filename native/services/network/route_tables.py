@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 
 from native.model import Network, StaticRoute, Vpc, VpcRouteTable
 from native.services import tags
-from native.services.errors import InvalidParameterValue, ResourceInUse
+from native.services.errors import InvalidParameterValue, ResourceInUse, ResourceLimitExceeded
 from native.services.network.vpcs import check_enabled
+
+TABLE_LIMIT = "vpc.max.route.tables"
 
 
 def main_table(session: Session, *, vpc_id: int) -> VpcRouteTable:
@@ -35,9 +37,17 @@ def table_of(session: Session, *, network: Network) -> VpcRouteTable | None:
     return main_table(session, vpc_id=network.vpc_id)
 
 
-def create_table(session: Session, *, vpc: Vpc, name: str | None) -> VpcRouteTable:
-    """A new empty route table of an Enabled VPC (431 otherwise), owned as the VPC is."""
+def create_table(session: Session, *, vpc: Vpc, name: str | None, limit: int) -> VpcRouteTable:
+    """A new empty route table of an Enabled VPC (431 otherwise), owned as the VPC is; 532
+    when the VPC already has `limit` tables, its main one included."""
     check_enabled(vpc)
+    held = session.scalar(
+        select(func.count()).select_from(VpcRouteTable).where(VpcRouteTable.vpc_id == vpc.id)
+    )
+    if int(held or 0) >= limit:
+        raise ResourceLimitExceeded(
+            f"VPC {vpc.uuid} already has the maximum of {limit} route tables (vpc.max.route.tables)"
+        )
     table = VpcRouteTable(
         name=(name or "").strip() or f"rtb-of-{vpc.name}",
         vpc_id=vpc.id,

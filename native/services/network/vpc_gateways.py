@@ -27,7 +27,12 @@ from native.model import (
     utcnow,
 )
 from native.services import tags
-from native.services.errors import InvalidParameterValue, NetworkRuleConflict, ResourceInUse
+from native.services.errors import (
+    InvalidParameterValue,
+    NetworkRuleConflict,
+    ResourceInUse,
+    ResourceLimitExceeded,
+)
 from native.services.network import cidrs
 from native.services.network.defaults import DEFAULT_DENY
 from native.services.network.implement import guest_physical_network
@@ -36,6 +41,7 @@ from native.services.network.vpcs import check_enabled
 CREATING = "Creating"
 READY = "Ready"
 DELETING = "Deleting"
+ROUTE_LIMIT = "vpc.route.table.max.routes"
 ADD = "Add"
 ACTIVE = "Active"
 REVOKE = "Revoke"
@@ -216,6 +222,19 @@ def _check_target(*, vpc: Vpc, target: RouteTarget) -> str | None:
     return None if hop is None else str(cidrs.address(hop, what="nexthop"))
 
 
+def _check_room(session: Session, *, table: VpcRouteTable, limit: int) -> None:
+    held = session.scalar(
+        select(func.count())
+        .select_from(StaticRoute)
+        .where(StaticRoute.route_table_id == table.id, StaticRoute.state != REVOKE)
+    )
+    if int(held or 0) >= limit:
+        raise ResourceLimitExceeded(
+            f"Route table {table.uuid} already holds the maximum of {limit} routes "
+            "(vpc.route.table.max.routes)"
+        )
+
+
 def _check_free(
     session: Session, *, table: VpcRouteTable, block: ipaddress.IPv4Network, internet: bool
 ) -> None:
@@ -242,12 +261,14 @@ def create_static_route(
     table: VpcRouteTable,
     cidr: str,
     target: RouteTarget,
+    route_limit: int,
 ) -> StaticRoute:
     """Store a static route of route table `table` of the VPC in state `Add`. 431 when the
     CIDR is malformed or overlaps the VPC's own CIDR, the table is another VPC's, the
     gateway is not Ready, the internet gateway is not attached to the VPC or the next hop
-    is not an address; 537 when it conflicts with another route of the table. A route
-    through an internet gateway may cover the VPC's CIDR (as `0.0.0.0/0` does)."""
+    is not an address; 537 when it conflicts with another route of the table; 532 when the
+    table already holds `route_limit` routes. A route through an internet gateway may cover
+    the VPC's CIDR (as `0.0.0.0/0` does)."""
     check_enabled(vpc)
     if table.vpc_id != vpc.id:
         raise InvalidParameterValue(f"Route table {table.uuid} does not belong to VPC {vpc.uuid}")
@@ -260,6 +281,7 @@ def create_static_route(
     if block.subnet_of(own) if target.internet_gateway else block.overlaps(own):
         raise InvalidParameterValue(f"CIDR should be outside of VPC cidr {vpc.cidr}")
     _check_free(session, table=table, block=block, internet=target.internet_gateway is not None)
+    _check_room(session, table=table, limit=route_limit)
     route = StaticRoute(
         vpc_id=vpc.id,
         route_table_id=table.id,

@@ -140,6 +140,8 @@ def test_account_scope(admin: CloudStack, tenant: Tenant) -> None:
         "destroyed.vm.view.duration",
         "remote.access.vpn.client.iprange",
         "remote.access.vpn.user.limit",
+        "vpc.max.route.tables",
+        "vpc.route.table.max.routes",
     }
     assert {entry["scope"] for entry in scoped} == {"account"}
     user = tenant.client()

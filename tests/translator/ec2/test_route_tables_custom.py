@@ -201,3 +201,18 @@ def test_tables_of_another_vpc_or_account(
         _code(stranger.disassociate_route_table, AssociationId=association_id)
         == "InvalidAssociationID.NotFound"
     )
+
+
+def test_route_and_table_limits(vpc: Vpc, tenant: Tenant, admin: Any) -> None:
+    ec2 = vpc.ec2
+    igw = _attached_gateway(vpc)
+    admin.updateConfiguration(name="vpc.max.route.tables", value="2", accountid=tenant.id)
+    admin.updateConfiguration(name="vpc.route.table.max.routes", value="1", accountid=tenant.id)
+    assert _code(ec2.create_route_table, VpcId=vpc.vpc_id) == "RouteTableLimitExceeded"
+    ec2.create_route(RouteTableId=vpc.table_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    second = {"DestinationCidrBlock": "203.0.113.0/24", "GatewayId": igw}
+    assert _code(ec2.create_route, RouteTableId=vpc.table_id, **second) == "RouteLimitExceeded"
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc.vpc_id]}])
+    assert len(tables["RouteTables"]) == 2
+    destinations = [route["DestinationCidrBlock"] for route in _table(ec2, vpc.table_id)["Routes"]]
+    assert sorted(destinations) == ["0.0.0.0/0", "10.84.0.0/16"]

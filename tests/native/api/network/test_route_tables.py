@@ -163,3 +163,30 @@ def test_tables_are_private_to_their_account(
         nexthop="10.65.1.5",
     )
     assert error.errorcode in (431, 531)
+
+
+def test_tables_and_routes_stop_at_the_accounts_limits(
+    zone: SimZone, tenant: Tenant, admin: CloudStack
+) -> None:
+    owner = new_account(admin, endpoint=tenant.endpoint)
+    for name in ("vpc.max.route.tables", "vpc.route.table.max.routes"):
+        admin.updateConfiguration(name=name, value="2", accountid=owner.id)
+    user = owner.client()
+    vpc = create_vpc(user, zone, cidr="10.67.0.0/16", start=False)
+    table = _create_table(user, vpc)
+    error = api_error(user.createRouteTable, vpcid=vpc["id"])
+    assert (error.errorcode, "vpc.max.route.tables" in error.errortext) == (532, True)
+    for third in (1, 2):
+        answer = user.createStaticRoute(
+            routetableid=table["id"], cidr=f"192.168.{third}.0/24", nexthop="10.67.1.9"
+        )
+        succeeded(user, answer)
+    error = api_error(
+        user.createStaticRoute,
+        routetableid=table["id"],
+        cidr="192.168.3.0/24",
+        nexthop="10.67.1.9",
+    )
+    assert (error.errorcode, "vpc.route.table.max.routes" in error.errortext) == (532, True)
+    assert len(user.listStaticRoutes(routetableid=table["id"])["staticroute"]) == 2
+    assert len(_tables(user, vpcid=vpc["id"])) == 2
