@@ -16,9 +16,21 @@ from native.drivers.storage.nfs import NfsStore
 from native.drivers.storage.s3 import S3Store
 
 
+def _libvirt_driver(*, state_dir: Path) -> HypervisorDriver | None:
+    """The libvirt (KVM) driver, or None where libvirt-python is not installed."""
+    try:
+        from native.drivers.hypervisor.libvirt import LibvirtDriver
+    except ModuleNotFoundError as error:
+        if error.name != "libvirt":
+            raise
+        return None
+    return LibvirtDriver(state_dir=state_dir)
+
+
 class DriverCatalog:
     """Hypervisor drivers (one instance per type), storage drivers (one per store URL) and
-    the network driver that runs virtual routers.
+    the network driver that runs virtual routers. The libvirt driver (`KVM`) is there when
+    libvirt-python is installed.
 
     `state_dir` is where drivers keep what must survive a restart (the simulator's hosts,
     NFS mount points).
@@ -28,7 +40,9 @@ class DriverCatalog:
         self.state_dir = state_dir
         simulator = SimulatorDriver(state_dir=state_dir / "simulator")
         self._hypervisors: dict[str, HypervisorDriver] = {
-            simulator.hypervisor_type.lower(): simulator
+            driver.hypervisor_type.lower(): driver
+            for driver in (simulator, _libvirt_driver(state_dir=state_dir / "libvirt"))
+            if driver is not None
         }
         self.network: NetworkDriver = SimulatedNetworkDriver(state_dir=state_dir / "network")
 

@@ -1,0 +1,411 @@
+"""The libvirt hypervisor: KVM hosts, or QEMU/TCG emulation where there is no KVM.
+
+A host URL is a libvirt URI used as is (`qemu:///system`, `qemu+tcp://h/system`,
+`qemu+ssh://root@h/system`, `test:///default`), or CloudStack's `http://HOST`, which means
+`qemu+ssh://USERNAME@HOST/system` (USERNAME defaults to root) and `qemu:///system` for
+localhost. A password, when given, answers libvirt's authentication (for example SASL over
+`qemu+tcp://`); SSH hosts authenticate with keys.
+
+Each call opens its own connection and closes it, so a host that restarted is simply
+reached again and the driver is thread-safe. A VM is a persistent domain only while it
+runs: `start_vm` defines it from its `VmSpec`, `stop_vm` undefines it with its snapshot
+metadata, so VM snapshots last as long as the VM runs (or is left off by a revert).
+
+Each VM's serial console is logged by the host's virtlogd to `STATE_DIR/NAME.log`, a path
+on the host; `console_output` reads it where the management server shares that filesystem
+(the local host) and returns nothing elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import re
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import libvirt
+
+from native.drivers.hypervisor.base import (
+    DiskSpec,
+    DriverError,
+    HostAccess,
+    HostInfo,
+    HypervisorDriver,
+    PowerState,
+    VmSpec,
+)
+from native.drivers.hypervisor.libvirt_xml import (
+    cdrom_xml,
+    device_name,
+    disk_xml,
+    domain_xml,
+)
+
+CONSOLE_TAIL = 64 * 1024
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+_URI_SCHEMES = re.compile(r"^(qemu(\+[a-z]+)?|test)$")
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+_POWER_STATES = {
+    libvirt.VIR_DOMAIN_RUNNING: PowerState.ON,
+    libvirt.VIR_DOMAIN_BLOCKED: PowerState.ON,
+    libvirt.VIR_DOMAIN_PAUSED: PowerState.ON,
+    libvirt.VIR_DOMAIN_SHUTDOWN: PowerState.OFF,
+    libvirt.VIR_DOMAIN_SHUTOFF: PowerState.OFF,
+    libvirt.VIR_DOMAIN_CRASHED: PowerState.OFF,
+}
+_PERMANENT_ERRORS = frozenset(
+    {
+        libvirt.VIR_ERR_NO_DOMAIN,
+        libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT,
+        libvirt.VIR_ERR_INVALID_ARG,
+        libvirt.VIR_ERR_XML_ERROR,
+        libvirt.VIR_ERR_XML_DETAIL,
+        libvirt.VIR_ERR_NO_SUPPORT,
+        libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+        libvirt.VIR_ERR_OPERATION_UNSUPPORTED,
+        libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED,
+        libvirt.VIR_ERR_DOM_EXIST,
+    }
+)
+_UNDEFINE_FLAGS = (
+    libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+)
+_MIGRATE_FLAGS = (
+    libvirt.VIR_MIGRATE_LIVE
+    | libvirt.VIR_MIGRATE_PERSIST_DEST
+    | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE
+)
+
+
+def _quiet(_context: object, _error: object) -> None:
+    """Libvirt's default handler prints every error; the driver raises them instead."""
+
+
+libvirt.registerErrorHandler(_quiet, None)
+
+
+def libvirt_uri(host: HostAccess) -> str:
+    """The libvirt URI of a host URL (see the module docstring); DriverError if it has none."""
+    parts = urlsplit(host.url)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        if parts.hostname in _LOCAL_HOSTS:
+            return "qemu:///system"
+        address = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        return f"qemu+ssh://{host.username or 'root'}@{address}/system"
+    if _URI_SCHEMES.match(parts.scheme):
+        return host.url
+    raise DriverError(
+        f"Invalid KVM host URL {host.url!r}: expected http://HOST or a libvirt URI "
+        "such as qemu:///system or qemu+ssh://root@HOST/system",
+        retryable=False,
+    )
+
+
+@contextlib.contextmanager
+def _errors(action: str) -> Iterator[None]:
+    """Turn a libvirt error into a DriverError saying what failed."""
+    try:
+        yield
+    except libvirt.libvirtError as error:
+        raise DriverError(
+            f"{action} failed: {error.get_error_message() or error}",
+            retryable=error.get_error_code() not in _PERMANENT_ERRORS,
+        ) from error
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+class LibvirtDriver(HypervisorDriver):
+    """KVM or QEMU/TCG hosts through libvirt (see the module docstring).
+
+    `state_dir` holds the serial console logs; `domain_type` is `kvm` or `qemu` (TCG);
+    NICs without a bridge label join `default_bridge`; a graceful stop waits up to
+    `shutdown_timeout` seconds for the guest before pulling the plug. A running VM can be
+    scaled up to the maxima its spec declared (see `libvirt_xml`), and down.
+    """
+
+    hypervisor_type = "KVM"
+    capabilities: ClassVar[dict[str, bool]] = {
+        "live_migration": True,
+        "vm_snapshot": True,
+        "memory_snapshot": True,
+        "scale": True,
+        "attach_volume": True,
+    }
+
+    def __init__(
+        self,
+        *,
+        state_dir: Path,
+        domain_type: str = "qemu",
+        default_bridge: str = "cloudbr0",
+        shutdown_timeout: float = 60.0,
+    ) -> None:
+        self.state_dir = state_dir
+        self.domain_type = domain_type
+        self.default_bridge = default_bridge
+        self.shutdown_timeout = shutdown_timeout
+
+    @contextlib.contextmanager
+    def _connection(self, host: HostAccess) -> Iterator[Any]:
+        uri = libvirt_uri(host)
+        with _errors(f"Connecting to {uri}"):
+            conn = self._open(uri, host)
+        try:
+            yield conn
+        finally:
+            with contextlib.suppress(libvirt.libvirtError):
+                conn.close()
+
+    @staticmethod
+    def _open(uri: str, host: HostAccess) -> Any:
+        if host.password is None:
+            return libvirt.open(uri)
+
+        def answer(credentials: list[list[Any]], _: object) -> int:
+            for credential in credentials:
+                if credential[0] == libvirt.VIR_CRED_AUTHNAME:
+                    credential[4] = host.username or "root"
+                elif credential[0] == libvirt.VIR_CRED_PASSPHRASE:
+                    credential[4] = host.password
+            return 0
+
+        kinds = [libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE]
+        return libvirt.openAuth(uri, [kinds, answer, None], 0)
+
+    def _find(self, conn: Any, name: str) -> Any | None:
+        """The domain called `name`, or None if the host has none."""
+        try:
+            return conn.lookupByName(self._checked(name))
+        except libvirt.libvirtError as error:
+            if error.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                return None
+            raise DriverError(f"Looking up VM {name} failed: {error}") from error
+
+    def _domain(self, conn: Any, name: str) -> Any:
+        """The domain called `name`; a non-retryable DriverError if the host has none."""
+        domain = self._find(conn, name)
+        if domain is None:
+            raise DriverError(f"VM {name} is not defined on the host", retryable=False)
+        return domain
+
+    def _log(self, name: str) -> Path:
+        return self.state_dir / f"{self._checked(name)}.log"
+
+    @staticmethod
+    def _checked(name: str) -> str:
+        if not _NAME.match(name):
+            raise DriverError(f"Invalid VM name {name!r}", retryable=False)
+        return name
+
+    def connect(self, host: HostAccess) -> HostInfo:
+        with self._connection(host) as conn, _errors(f"Describing host {host.url}"):
+            _model, memory, cpus, mhz, nodes, sockets, _cores, _threads = conn.getInfo()
+            name = str(conn.getHostname())
+            host_uuid = ET.fromstring(conn.getCapabilities()).findtext("host/uuid")
+            version = int(conn.getVersion())
+        address = urlsplit(libvirt_uri(host)).hostname
+        return HostInfo(
+            guid=f"{host_uuid or uuid.uuid5(uuid.NAMESPACE_DNS, name)}-LibvirtComputingResource",
+            name=name,
+            cpu_sockets=int(nodes) * int(sockets),
+            cpu_number=int(cpus),
+            cpu_speed=int(mhz),
+            memory=int(memory) << 20,
+            hypervisor_version=f"{version // 1_000_000}.{version // 1000 % 1000}.{version % 1000}",
+            private_ip=address if address and _is_ip(address) else None,
+            capabilities=tuple(sorted(k for k, v in self.capabilities.items() if v)),
+        )
+
+    def disconnect(self, host: HostAccess) -> None:
+        """Nothing to forget: the driver keeps no connection to a host."""
+        del host
+
+    def ping(self, host: HostAccess) -> bool:
+        try:
+            with self._connection(host) as conn:
+                return bool(conn.isAlive())
+        except (DriverError, libvirt.libvirtError):
+            return False
+
+    def start_vm(self, host: HostAccess, spec: VmSpec) -> None:
+        """Define and start the VM; a VM already running under that name is left alone."""
+        log = self._log(spec.name)
+        try:
+            xml = domain_xml(
+                spec,
+                domain_type=self.domain_type,
+                serial_log=log,
+                default_bridge=self.default_bridge,
+            )
+        except ValueError as error:
+            raise DriverError(f"Invalid VM {spec.name}: {error}", retryable=False) from None
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with self._connection(host) as conn:
+            existing = self._find(conn, spec.name)
+            with _errors(f"Checking VM {spec.name}"):
+                running = existing is not None and existing.isActive()
+            if running:
+                raise DriverError(f"VM {spec.name} already runs on {host.url}", retryable=False)
+            with _errors(f"Defining VM {spec.name}"):
+                domain = conn.defineXML(xml)
+            try:
+                with _errors(f"Starting VM {spec.name}"):
+                    domain.create()
+            except DriverError:
+                with contextlib.suppress(libvirt.libvirtError):
+                    domain.undefineFlags(_UNDEFINE_FLAGS)
+                raise
+
+    def stop_vm(self, host: HostAccess, name: str, *, force: bool = False) -> None:
+        with self._connection(host) as conn:
+            domain = self._find(conn, name)
+            if domain is None:
+                return
+            with _errors(f"Stopping VM {name}"):
+                if not force and domain.isActive():
+                    self._shut_down(domain)
+                if domain.isActive():
+                    domain.destroy()
+                if domain.isPersistent():
+                    domain.undefineFlags(_UNDEFINE_FLAGS)
+        self._log(name).unlink(missing_ok=True)
+
+    def _shut_down(self, domain: Any) -> None:
+        """Ask the guest to power off (ACPI) and wait up to `shutdown_timeout` for it."""
+        with contextlib.suppress(libvirt.libvirtError):
+            domain.shutdown()
+        deadline = time.monotonic() + self.shutdown_timeout
+        while domain.isActive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def reboot_vm(self, host: HostAccess, name: str) -> None:
+        with self._connection(host) as conn:
+            domain = self._domain(conn, name)
+            with _errors(f"Rebooting VM {name}"):
+                domain.reboot(0)
+
+    def console_output(self, host: HostAccess, name: str) -> bytes:
+        del host
+        try:
+            with self._log(name).open("rb") as log:
+                log.seek(0, 2)
+                log.seek(max(0, log.tell() - CONSOLE_TAIL))
+                return log.read()
+        except FileNotFoundError:
+            return b""
+
+    def vm_states(self, host: HostAccess) -> dict[str, PowerState]:
+        with self._connection(host) as conn, _errors(f"Listing the VMs of {host.url}"):
+            return {
+                str(domain.name()): _POWER_STATES.get(domain.state()[0], PowerState.UNKNOWN)
+                for domain in conn.listAllDomains(0)
+            }
+
+    def migrate_vm(self, source: HostAccess, target: HostAccess, spec: VmSpec) -> None:
+        """Live-migrate; the domain is defined on `target` and undefined from `source`.
+        Libvirt's migration protocol leaves the VM running on `source` if it fails."""
+        with self._connection(source) as leaving, self._connection(target) as arriving:
+            domain = self._domain(leaving, spec.name)
+            with _errors(f"Migrating VM {spec.name} to {target.url}"):
+                domain.migrate(arriving, _MIGRATE_FLAGS, None, None, 0)
+
+    def scale_vm(self, host: HostAccess, name: str, *, cpu_number: int, memory: int) -> None:
+        """Set the live vCPUs and memory, within the maxima the VM was started with; on
+        failure the vCPUs are set back."""
+        with self._connection(host) as conn:
+            domain = self._domain(conn, name)
+            with _errors(f"Scaling VM {name}"):
+                cpus_before = int(domain.info()[3])
+                domain.setVcpusFlags(cpu_number, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            try:
+                with _errors(f"Scaling the memory of VM {name}"):
+                    domain.setMemoryFlags(memory * 1024, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            except DriverError:
+                with contextlib.suppress(libvirt.libvirtError):
+                    domain.setVcpusFlags(cpus_before, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+                raise
+
+    def attach_disk(self, host: HostAccess, name: str, disk: DiskSpec) -> None:
+        with self._connection(host) as conn:
+            domain = self._domain(conn, name)
+            with _errors(f"Attaching volume {disk.volume_uuid} to VM {name}"):
+                domain.attachDeviceFlags(_device_xml(disk), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+
+    def detach_disk(self, host: HostAccess, name: str, disk: DiskSpec) -> None:
+        """Hot-unplug the disk; a disk the VM does not have is already detached."""
+        with self._connection(host) as conn:
+            domain = self._domain(conn, name)
+            with _errors(f"Detaching volume {disk.volume_uuid} from VM {name}"):
+                targets = ET.fromstring(domain.XMLDesc(0)).iterfind("devices/disk/target")
+                if any(t.get("dev") == device_name(disk.device_id) for t in targets):
+                    domain.detachDeviceFlags(_device_xml(disk), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+
+    def attach_iso(self, host: HostAccess, name: str, iso_path: str | None) -> None:
+        with self._connection(host) as conn:
+            domain = self._domain(conn, name)
+            with _errors(f"Changing the CD-ROM of VM {name}"):
+                domain.updateDeviceFlags(cdrom_xml(iso_path), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+
+    def create_vm_snapshot(
+        self, host: HostAccess, name: str, *, snapshot: str, memory: bool
+    ) -> str:
+        """An internal snapshot (with memory when the VM runs) if `memory`, else an
+        external disk-only one; the reference is the snapshot's name. Only a defined
+        domain (a running VM, or one a revert left off) can be snapshotted."""
+        element = ET.Element("domainsnapshot")
+        ET.SubElement(element, "name").text = snapshot
+        with self._connection(host) as conn:
+            domain = self._domain(conn, name)
+            with _errors(f"Snapshotting VM {name}"):
+                flags = 0
+                if not memory and domain.isActive():
+                    flags = (
+                        libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
+                        | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
+                    )
+                domain.snapshotCreateXML(ET.tostring(element, encoding="unicode"), flags)
+        return snapshot
+
+    def revert_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> PowerState:
+        """Revert; a snapshot taken with memory leaves the VM running, one without leaves
+        it off (and still defined, so its snapshots remain)."""
+        with self._connection(host) as conn:
+            domain = self._domain(conn, name)
+            with _errors(f"Reverting VM {name} to snapshot {reference}"):
+                domain.revertToSnapshot(domain.snapshotLookupByName(reference, 0), 0)
+                return PowerState.ON if domain.isActive() else PowerState.OFF
+
+    def delete_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> None:
+        with self._connection(host) as conn:
+            domain = self._find(conn, name)
+            if domain is None:
+                return
+            try:
+                taken = domain.snapshotLookupByName(reference, 0)
+            except libvirt.libvirtError as error:
+                if error.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT:
+                    return
+                raise DriverError(f"Looking up snapshot {reference} failed: {error}") from error
+            with _errors(f"Deleting snapshot {reference} of VM {name}"):
+                taken.delete(0)
+
+
+def _device_xml(disk: DiskSpec) -> str:
+    try:
+        return disk_xml(disk)
+    except ValueError as error:
+        raise DriverError(str(error), retryable=False) from None

@@ -1,0 +1,173 @@
+"""Libvirt domain and device XML rendered from a `VmSpec` (pure: no libvirt needed).
+
+A domain gets ACPI (so a guest can power itself off), virtio disks named `vda`, `vdb`…
+after their device number, one CD-ROM drive (empty unless an ISO is given, so an ISO can be
+inserted later), virtio NICs on bridges, a serial console logged to a file, VNC on
+127.0.0.1 and a virtio balloon. A NIC's VLAN becomes a libvirt `<vlan>` tag, which libvirt
+applies on Open vSwitch bridges only (a Linux bridge refuses it when the VM starts).
+
+Direct kernel boot: when `details["kernel"]` names a kernel on the host, the domain boots
+it (with `details["initrd"]` when given) and `boot_args` as its command line; without a
+kernel, `boot_args` is ignored and the domain boots from the CD-ROM (if an ISO is given),
+then its first disk.
+
+Live scaling headroom: `details["max_cpu_number"]` and `details["max_memory"]` (MiB), when
+larger than the VM's size, become the domain's maximum vCPUs and memory; the VM boots with
+its own size (the balloon holds the rest back) and can later be scaled up to the maximum.
+"""
+
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from native.drivers.hypervisor.base import DiskSpec, NicSpec, VmSpec
+
+DOMAIN_TYPES = ("qemu", "kvm")
+CDROM_TARGET = "sda"
+_DISK_FORMATS = {"QCOW2": "qcow2", "RAW": "raw"}
+
+
+def device_name(device_id: int) -> str:
+    """The guest device of disk number `device_id`: 0 → `vda`, 25 → `vdz`, 26 → `vdaa`."""
+    letters, number = "", device_id + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return f"vd{letters}"
+
+
+def disk_xml(disk: DiskSpec) -> str:
+    """The `<disk>` element of one volume, for hot-plugging it."""
+    return ET.tostring(_disk(disk), encoding="unicode")
+
+
+def cdrom_xml(iso_path: str | None) -> str:
+    """The CD-ROM `<disk>` element holding `iso_path` (empty when None), for changing media."""
+    return ET.tostring(_cdrom(iso_path), encoding="unicode")
+
+
+def domain_xml(spec: VmSpec, *, domain_type: str, serial_log: Path, default_bridge: str) -> str:
+    """The full `<domain>` of `spec`. `domain_type` is `qemu` (TCG emulation) or `kvm`;
+    the serial console is logged to `serial_log` (a path on the host); NICs without a
+    bridge label use `default_bridge`. ValueError for an unknown domain type or disk
+    format, a uuid that is not one, or a maximum size that is not a number.
+    """
+    if domain_type not in DOMAIN_TYPES:
+        raise ValueError(f"Unknown libvirt domain type {domain_type!r}: use qemu or kvm")
+    domain = ET.Element("domain", type=domain_type)
+    _text(domain, "name", spec.name)
+    _text(domain, "uuid", str(uuid.UUID(spec.uuid)))
+    max_cpu_number, max_memory = _maximum(spec, "max_cpu_number"), _maximum(spec, "max_memory")
+    _text(domain, "memory", str(max(spec.memory, max_memory)), unit="MiB")
+    _text(domain, "currentMemory", str(spec.memory), unit="MiB")
+    _text(
+        domain,
+        "vcpu",
+        str(max(spec.cpu_number, max_cpu_number)),
+        placement="static",
+        current=str(spec.cpu_number),
+    )
+    domain.append(_os(spec))
+    features = ET.SubElement(domain, "features")
+    ET.SubElement(features, "acpi")
+    ET.SubElement(features, "apic")
+    if domain_type == "kvm":
+        ET.SubElement(domain, "cpu", mode="host-model")
+    else:
+        cpu = ET.SubElement(domain, "cpu", mode="custom", match="exact")
+        _text(cpu, "model", "qemu64", fallback="allow")
+    _text(domain, "on_poweroff", "destroy")
+    _text(domain, "on_reboot", "restart")
+    _text(domain, "on_crash", "destroy")
+    devices = ET.SubElement(domain, "devices")
+    for disk in sorted(spec.disks, key=lambda d: d.device_id):
+        devices.append(_disk(disk))
+    devices.append(_cdrom(spec.iso_path))
+    for nic in sorted(spec.nics, key=lambda n: n.device_id):
+        devices.append(_interface(nic, default_bridge=default_bridge))
+    _serial_console(devices, serial_log)
+    graphics = ET.SubElement(
+        devices, "graphics", type="vnc", port="-1", autoport="yes", listen="127.0.0.1"
+    )
+    ET.SubElement(graphics, "listen", type="address", address="127.0.0.1")
+    ET.SubElement(devices, "memballoon", model="virtio")
+    return ET.tostring(domain, encoding="unicode")
+
+
+def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attributes)
+    element.text = text
+    return element
+
+
+def _maximum(spec: VmSpec, key: str) -> int:
+    try:
+        return int(spec.details.get(key, "0"))
+    except ValueError:
+        raise ValueError(f"{key} of VM {spec.name} is not a number") from None
+
+
+def _os(spec: VmSpec) -> ET.Element:
+    os_element = ET.Element("os")
+    _text(os_element, "type", "hvm")
+    kernel = spec.details.get("kernel")
+    if kernel:
+        _text(os_element, "kernel", kernel)
+        if spec.details.get("initrd"):
+            _text(os_element, "initrd", spec.details["initrd"])
+        if spec.boot_args:
+            _text(os_element, "cmdline", spec.boot_args)
+        return os_element
+    if spec.iso_path:
+        ET.SubElement(os_element, "boot", dev="cdrom")
+    ET.SubElement(os_element, "boot", dev="hd")
+    return os_element
+
+
+def _disk(disk: DiskSpec) -> ET.Element:
+    try:
+        disk_format = _DISK_FORMATS[disk.format.upper()]
+    except KeyError:
+        raise ValueError(
+            f"Unsupported disk format {disk.format!r} of volume {disk.volume_uuid}: "
+            f"use {' or '.join(_DISK_FORMATS)}"
+        ) from None
+    element = ET.Element("disk", type="file", device="disk")
+    ET.SubElement(element, "driver", name="qemu", type=disk_format, cache="none")
+    ET.SubElement(element, "source", file=disk.path)
+    ET.SubElement(element, "target", dev=device_name(disk.device_id), bus="virtio")
+    _text(element, "serial", disk.volume_uuid.replace("-", "")[:20])
+    if disk.read_only:
+        ET.SubElement(element, "readonly")
+    return element
+
+
+def _cdrom(iso_path: str | None) -> ET.Element:
+    element = ET.Element("disk", type="file", device="cdrom")
+    ET.SubElement(element, "driver", name="qemu", type="raw")
+    if iso_path:
+        ET.SubElement(element, "source", file=iso_path)
+    ET.SubElement(element, "target", dev=CDROM_TARGET, bus="sata")
+    ET.SubElement(element, "readonly")
+    return element
+
+
+def _interface(nic: NicSpec, *, default_bridge: str) -> ET.Element:
+    element = ET.Element("interface", type="bridge")
+    ET.SubElement(element, "mac", address=nic.mac)
+    ET.SubElement(element, "source", bridge=nic.bridge_label or default_bridge)
+    ET.SubElement(element, "model", type="virtio")
+    if nic.vlan is not None:
+        vlan = ET.SubElement(element, "vlan")
+        ET.SubElement(vlan, "tag", id=str(nic.vlan))
+    return element
+
+
+def _serial_console(devices: ET.Element, serial_log: Path) -> None:
+    serial = ET.SubElement(devices, "serial", type="pty")
+    ET.SubElement(serial, "log", file=str(serial_log), append="off")
+    ET.SubElement(serial, "target", port="0")
+    console = ET.SubElement(devices, "console", type="pty")
+    ET.SubElement(console, "target", type="serial", port="0")

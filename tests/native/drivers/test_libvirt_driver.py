@@ -1,0 +1,211 @@
+"""The libvirt driver against libvirt's built-in `test:///default` hypervisor."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from native.drivers.catalog import DriverCatalog
+from native.drivers.hypervisor.base import DiskSpec, DriverError, HostAccess, PowerState, VmSpec
+from native.drivers.hypervisor.libvirt import LibvirtDriver, libvirt_uri
+
+libvirt = pytest.importorskip("libvirt")
+
+HOST = HostAccess(url="test:///default")
+
+
+@pytest.fixture(autouse=True)
+def test_hypervisor() -> Iterator[Any]:
+    """A connection held open: the test hypervisor forgets its domains when the last one
+    closes, and the driver opens one per call."""
+    conn = libvirt.open(HOST.url)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def driver(tmp_path: Path) -> LibvirtDriver:
+    return LibvirtDriver(state_dir=tmp_path, default_bridge="virbr0", shutdown_timeout=2.0)
+
+
+def _spec(**details: str) -> VmSpec:
+    name = f"i-2-{uuid.uuid4().hex[:8]}-VM"
+    return VmSpec(
+        name=name, uuid=str(uuid.uuid4()), cpu_number=1, cpu_speed=1000, memory=64, details=details
+    )
+
+
+def _names(conn: Any) -> set[str]:
+    return {domain.name() for domain in conn.listAllDomains(0)}
+
+
+def test_connect_describes_the_host(driver: LibvirtDriver) -> None:
+    info = driver.connect(HOST)
+    assert (info.cpu_number, info.cpu_speed, info.memory) == (16, 1400, 3 << 30)
+    assert info.cpu_sockets >= 1 and info.hypervisor_version
+    assert "vm_snapshot" in info.capabilities
+    assert driver.connect(HOST).guid == info.guid
+    assert driver.ping(HOST)
+
+
+@pytest.mark.parametrize("url", ["ftp://h1", "qemu+tcp://127.0.0.1:1/system", "http://"])
+def test_unreachable_or_invalid_hosts(driver: LibvirtDriver, url: str) -> None:
+    assert not driver.ping(HostAccess(url=url))
+    with pytest.raises(DriverError):
+        driver.connect(HostAccess(url=url))
+
+
+@pytest.mark.parametrize(
+    ("url", "username", "uri"),
+    [
+        ("qemu:///system", None, "qemu:///system"),
+        ("qemu+tcp://h1/system", None, "qemu+tcp://h1/system"),
+        ("qemu+ssh://alto@h1/system", None, "qemu+ssh://alto@h1/system"),
+        ("test:///default", None, "test:///default"),
+        ("http://h1", None, "qemu+ssh://root@h1/system"),
+        ("http://10.0.0.5", "alto", "qemu+ssh://alto@10.0.0.5/system"),
+        ("http://localhost", None, "qemu:///system"),
+        ("http://127.0.0.1", "alto", "qemu:///system"),
+    ],
+)
+def test_host_urls_become_libvirt_uris(url: str, username: str | None, uri: str) -> None:
+    assert libvirt_uri(HostAccess(url=url, username=username)) == uri
+
+
+def test_catalog_offers_kvm(tmp_path: Path) -> None:
+    assert isinstance(DriverCatalog(state_dir=tmp_path).hypervisor("KVM"), LibvirtDriver)
+
+
+def test_start_list_and_stop(driver: LibvirtDriver, test_hypervisor: Any) -> None:
+    graceful, forced = _spec(), _spec()
+    driver.start_vm(HOST, graceful)
+    driver.start_vm(HOST, forced)
+    states = driver.vm_states(HOST)
+    assert states[graceful.name] == states[forced.name] == PowerState.ON
+    test_hypervisor.lookupByName(forced.name).suspend()
+    assert driver.vm_states(HOST)[forced.name] == PowerState.ON
+    with pytest.raises(DriverError, match="already runs"):
+        driver.start_vm(HOST, graceful)
+
+    driver.stop_vm(HOST, graceful.name)
+    driver.stop_vm(HOST, forced.name, force=True)
+    assert not _names(test_hypervisor) & {graceful.name, forced.name}
+    driver.stop_vm(HOST, graceful.name)
+
+
+def test_a_failed_start_leaves_no_domain(
+    driver: LibvirtDriver, test_hypervisor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad_uuid = VmSpec(name=_spec().name, uuid="not-a-uuid", cpu_number=1, cpu_speed=1, memory=64)
+    bad_disk = _spec()
+    bad_disk = VmSpec(
+        name=bad_disk.name,
+        uuid=bad_disk.uuid,
+        cpu_number=1,
+        cpu_speed=1,
+        memory=64,
+        disks=(DiskSpec(volume_uuid="v", path="/p", device_id=0, size=1, format="VHD"),),
+    )
+    for spec in (bad_uuid, bad_disk):
+        with pytest.raises(DriverError) as caught:
+            driver.start_vm(HOST, spec)
+        assert not caught.value.retryable
+        assert spec.name not in _names(test_hypervisor)
+
+    def refuse(self: Any) -> int:
+        raise libvirt.libvirtError("no room for it")
+
+    monkeypatch.setattr(libvirt.virDomain, "create", refuse)
+    spec = _spec()
+    with pytest.raises(DriverError, match="no room for it"):
+        driver.start_vm(HOST, spec)
+    assert spec.name not in _names(test_hypervisor)
+
+
+def test_reboot(driver: LibvirtDriver) -> None:
+    spec = _spec()
+    driver.start_vm(HOST, spec)
+    driver.reboot_vm(HOST, spec.name)
+    assert driver.vm_states(HOST)[spec.name] == PowerState.ON
+    driver.stop_vm(HOST, spec.name, force=True)
+    with pytest.raises(DriverError) as caught:
+        driver.reboot_vm(HOST, spec.name)
+    assert not caught.value.retryable
+
+
+def test_scale_within_the_declared_maxima(driver: LibvirtDriver, test_hypervisor: Any) -> None:
+    spec = _spec(max_cpu_number="4", max_memory="256")
+    driver.start_vm(HOST, spec)
+    domain = test_hypervisor.lookupByName(spec.name)
+    driver.scale_vm(HOST, spec.name, cpu_number=3, memory=128)
+    assert (domain.info()[3], domain.info()[2]) == (3, 128 * 1024)
+    with pytest.raises(DriverError):
+        driver.scale_vm(HOST, spec.name, cpu_number=2, memory=512)
+    assert (domain.info()[3], domain.info()[2]) == (3, 128 * 1024)
+    with pytest.raises(DriverError):
+        driver.scale_vm(HOST, spec.name, cpu_number=8, memory=128)
+    driver.stop_vm(HOST, spec.name, force=True)
+
+
+def test_attach_and_detach_disk(driver: LibvirtDriver) -> None:
+    spec = _spec()
+    disk = DiskSpec(volume_uuid="data-1", path="/pool/data-1", device_id=1, size=1 << 30)
+    driver.start_vm(HOST, spec)
+    try:
+        driver.detach_disk(HOST, spec.name, disk)
+        try:
+            driver.attach_disk(HOST, spec.name, disk)
+        except DriverError as error:
+            assert not error.retryable
+            pytest.skip(f"libvirt's test driver cannot hot-plug: {error}")
+        driver.detach_disk(HOST, spec.name, disk)
+        driver.attach_iso(HOST, spec.name, "/isos/tools.iso")
+        driver.attach_iso(HOST, spec.name, None)
+    finally:
+        driver.stop_vm(HOST, spec.name, force=True)
+
+
+def test_failed_migration_leaves_the_vm_on_its_source(driver: LibvirtDriver) -> None:
+    spec = _spec()
+    driver.start_vm(HOST, spec)
+    with pytest.raises(DriverError, match="Migrating"):
+        driver.migrate_vm(HOST, HostAccess(url="test:///default"), spec)
+    assert driver.vm_states(HOST)[spec.name] == PowerState.ON
+    driver.stop_vm(HOST, spec.name, force=True)
+
+
+def test_snapshots(driver: LibvirtDriver, test_hypervisor: Any) -> None:
+    spec = _spec()
+    driver.start_vm(HOST, spec)
+    reference = driver.create_vm_snapshot(HOST, spec.name, snapshot="before", memory=True)
+    assert reference == "before"
+    assert driver.revert_vm_snapshot(HOST, spec.name, reference=reference) == PowerState.ON
+    driver.delete_vm_snapshot(HOST, spec.name, reference=reference)
+    driver.delete_vm_snapshot(HOST, spec.name, reference=reference)
+    with pytest.raises(DriverError) as caught:
+        driver.revert_vm_snapshot(HOST, spec.name, reference=reference)
+    assert not caught.value.retryable
+
+    driver.create_vm_snapshot(HOST, spec.name, snapshot="kept", memory=True)
+    driver.stop_vm(HOST, spec.name)
+    assert spec.name not in _names(test_hypervisor)
+    with pytest.raises(DriverError):
+        driver.create_vm_snapshot(HOST, spec.name, snapshot="late", memory=False)
+    driver.delete_vm_snapshot(HOST, spec.name, reference="kept")
+
+
+def test_console_output_is_the_tail_of_the_serial_log(
+    driver: LibvirtDriver, tmp_path: Path
+) -> None:
+    spec = _spec()
+    assert driver.console_output(HOST, spec.name) == b""
+    driver.start_vm(HOST, spec)
+    (tmp_path / f"{spec.name}.log").write_bytes(b"x" * 100_000 + b"login: ")
+    output = driver.console_output(HOST, spec.name)
+    assert output.endswith(b"login: ") and len(output) == 64 * 1024
+    driver.stop_vm(HOST, spec.name)
+    assert driver.console_output(HOST, spec.name) == b""
