@@ -72,6 +72,19 @@ class DhcpHost:
 
 
 @dataclass(frozen=True, kw_only=True)
+class VmData:
+    """What the router's metadata service tells the guest at `address` (CloudStack's
+    vm_data): EC2 meta-data items by path (`instance-id`, `placement/availability-zone`),
+    the guest's public keys as (name, OpenSSH key) in order, and its user data (base64;
+    None when it has none)."""
+
+    address: str
+    meta_data: tuple[tuple[str, str], ...]
+    public_keys: tuple[tuple[str, str], ...] = ()
+    user_data: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class DhcpOptions:
     """What DHCP hands out in a guest network besides the address and the router (a VPC's
     DHCP options set): `dns_servers` in order (empty: the router itself), `ntp_servers`,
@@ -89,7 +102,8 @@ class GuestNetwork:
 
     `egress_default_allow` and `egress` apply to isolated networks (egress firewall);
     `acl` (None when the tier has no ACL list: all traffic denied but replies) to VPC tiers.
-    `dns` are the upstream servers the router forwards to; `dhcp` what DHCP hands out.
+    `dns` are the upstream servers the router forwards to; `dhcp` what DHCP hands out;
+    `vm_data` what the metadata service serves each guest.
     """
 
     uuid: str
@@ -104,6 +118,7 @@ class GuestNetwork:
     egress: tuple[TrafficRule, ...] = ()
     acl: tuple[AclRule, ...] | None = None
     dhcp: DhcpOptions = DhcpOptions()
+    vm_data: tuple[VmData, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

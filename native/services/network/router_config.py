@@ -42,10 +42,10 @@ from native.model import (
 )
 from native.model.dhcp_options import VIRTUAL_ROUTER
 from native.services.network import router_routes
+from native.services.network.router_vm_data import GONE_VM_STATES, vm_data
 from native.services.secrets import SecretBox
 
 LIVE_RULE_STATES = ("Add", "Active")
-GONE_VM_STATES = ("Destroyed", "Expunging", "Expunged", "Error")
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -200,7 +200,13 @@ def _dhcp(options: DhcpOptionsSet | None, *, router: str) -> cfg.DhcpOptions:
 
 
 def _guest(
-    session: Session, *, network: Network, interface: str, zone: Zone, vpc: Vpc | None
+    session: Session,
+    *,
+    network: Network,
+    interface: str,
+    zone: Zone,
+    vpc: Vpc | None,
+    region: str,
 ) -> cfg.GuestNetwork:
     assert network.cidr is not None and network.gateway is not None
     offering = session.get(NetworkOffering, network.network_offering_id)
@@ -232,6 +238,7 @@ def _guest(
         egress_default_allow=offering.egress_default_allow,
         egress=tuple(_traffic(rule, _split(rule.dest_cidrs)) for rule in egress),
         acl=_acl(session, network) if network.vpc_id is not None else None,
+        vm_data=vm_data(session, network=network, region=region),
     )
 
 
@@ -513,8 +520,11 @@ def _public_side(
     )
 
 
-def gather(session: Session, *, secrets: SecretBox, router: VirtualRouter) -> cfg.RouterConfig:
-    """Everything `router` must run, read in the session's current transaction."""
+def gather(
+    session: Session, *, secrets: SecretBox, router: VirtualRouter, region: str
+) -> cfg.RouterConfig:
+    """Everything `router` must run, read in the session's current transaction (`region`
+    names the availability zones its guests are told they are in)."""
     zone = session.get(Zone, router.zone_id)
     assert zone is not None
     vpc = None if router.vpc_id is None else session.get(Vpc, router.vpc_id)
@@ -530,7 +540,9 @@ def gather(session: Session, *, secrets: SecretBox, router: VirtualRouter) -> cf
         for index, network in enumerate(networks)
     ]
     guests = [
-        _guest(session, network=network, interface=interface.name, zone=zone, vpc=vpc)
+        _guest(
+            session, network=network, interface=interface.name, zone=zone, vpc=vpc, region=region
+        )
         for network, interface in zip(networks, guest_interfaces, strict=True)
     ]
     ips = _public_ips(session, router, networks)

@@ -93,7 +93,7 @@ def apply(session: Session, runtime: Runtime, *, router_id: int) -> None:
     router = session.get(VirtualRouter, router_id)
     assert router is not None
     session.refresh(router)
-    config = gather(session, secrets=runtime.secrets, router=router)
+    config = gather(session, secrets=runtime.secrets, router=router, region=runtime.region)
     session.commit()
     try:
         runtime.drivers.network.apply(config)

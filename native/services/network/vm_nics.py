@@ -45,7 +45,7 @@ from native.services.errors import (
 )
 from native.services.network import guest_networks, implement, ipam, routers, rules
 from native.services.network.defaults import SHARED
-from native.services.network.router_config import GONE_VM_STATES
+from native.services.network.router_vm_data import GONE_VM_STATES
 from native.services.runtime import Runtime
 from native.services.settings import Settings
 from native.services.visibility import can_see

@@ -14,6 +14,7 @@ from native.drivers.network.render import (
     dnsmasq,
     haproxy,
     iproute,
+    metadata,
     nftables,
     strongswan,
     xl2tpd,
@@ -29,6 +30,7 @@ RENDERERS: Mapping[str, Callable[[RouterConfig], str]] = {
     "xl2tpd.conf": xl2tpd.render_xl2tpd_conf,
     "options.xl2tpd": xl2tpd.render_ppp_options,
     "chap-secrets": xl2tpd.render_chap_secrets,
+    "vm-data.json": metadata.render,
 }
 
 

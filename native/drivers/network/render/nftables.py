@@ -6,14 +6,15 @@ Everything is in one table, `ip alto`:
   IP goes through that IP's `fw_<ip>` chain, where its firewall rules (and the remote-access
   VPN's ports) accept and everything else is dropped. VPC public IPs are not filtered here:
   the tiers' ACLs filter what reaches the tiers.
-- `input`: the router's own services (DHCP and DNS from guests, ICMP, LB listeners, VPN);
-  everything else to the router is dropped.
+- `input`: the router's own services (DHCP, DNS and the metadata service on port 80 from
+  guests, ICMP, LB listeners, VPN); everything else to the router is dropped.
 - `forward`: replies pass; then stages jump to per-network and per-VM chains (egress
   firewall of an isolated network, ACLs of a VPC tier in both directions, security groups
   of the destination and of the source VM), each of which drops what it denies and returns
   what it allows; what passed every stage is accepted when it comes from a guest network, a
   private gateway to a tier, a VPN, or was DNATed (port forwarding, static NAT, UDP LB).
-- `nat_prerouting` / `nat_postrouting`: port forwarding, UDP load balancing, static NAT
+- `nat_prerouting` / `nat_postrouting`: guests' requests to 169.254.169.254:80 redirected
+  to the metadata service at their gateway, port forwarding, UDP load balancing, static NAT
   (both ways), source NAT, and no NAT towards site-to-site VPN peers.
 """
 
@@ -255,6 +256,10 @@ def _public_ingress(firewalls: Sequence[Chain], config: RouterConfig) -> list[Ch
     ]
 
 
+METADATA_ADDRESS = "169.254.169.254"
+"""Where guests ask for their metadata; the router serves it at their gateway, port 80."""
+
+
 def _input(config: RouterConfig) -> Chain:
     rules = [
         *STATEFUL,
@@ -262,6 +267,7 @@ def _input(config: RouterConfig) -> Chain:
         "meta l4proto icmp accept",
         "iifname @guest_ifaces udp dport 67 accept",
         "iifname @guest_ifaces meta l4proto { tcp, udp } th dport 53 accept",
+        "iifname @guest_ifaces tcp dport 80 accept",
         "ip daddr . tcp dport @lb_listeners accept",
     ]
     vpn = config.remote_access_vpn
@@ -364,6 +370,7 @@ def _nat(config: RouterConfig) -> tuple[Chain, Chain]:
         return f"oifname {by_address.get(address(public_address), '@public_ifaces')}"
 
     inbound = [
+        f"iifname @guest_ifaces ip daddr {METADATA_ADDRESS} tcp dport 80 redirect",
         *(_port_forward(forward) for forward in config.port_forwards),
         *(_udp_balancer(lb) for lb in config.load_balancers if lb.protocol == "udp"),
         *(

@@ -22,6 +22,7 @@ from native.drivers.network.base import (
     StaticRoute,
     Stickiness,
     TrafficRule,
+    VmData,
     VpnUserCredential,
 )
 
@@ -64,6 +65,23 @@ ISOLATED_GUEST = GuestNetwork(
     ),
     egress_default_allow=True,
     egress=(_tcp(25), _udp(53, None, "9.9.9.9/32", "149.112.112.112/32")),
+    vm_data=(
+        VmData(
+            address="10.1.1.5",
+            meta_data=(
+                ("instance-id", "i-0a1b2c3d4e5f60718"),
+                ("local-ipv4", "10.1.1.5"),
+                ("placement/availability-zone", "us-east-1a"),
+                ("public-ipv4", "203.0.113.10"),
+            ),
+            public_keys=(("deploy", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB deploy@example"),),
+            user_data="IyEvYmluL3NoCmVjaG8gaGVsbG8K",
+        ),
+        VmData(
+            address="10.1.1.6",
+            meta_data=(("instance-id", "i-0a1b2c3d4e5f60719"), ("local-ipv4", "10.1.1.6")),
+        ),
+    ),
 )
 
 ISOLATED = RouterConfig(

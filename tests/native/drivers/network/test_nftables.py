@@ -189,6 +189,7 @@ def test_security_group_egress_is_open_without_rules_and_limited_with_them() -> 
 def test_nat_rules() -> None:
     ruleset = nftables.render(ISOLATED)
     assert _chain(ruleset, "nat_prerouting")[1:] == [
+        "iifname @guest_ifaces ip daddr 169.254.169.254 tcp dport 80 redirect",
         "ip daddr 203.0.113.13 tcp dport 2222 dnat to 10.1.1.5:22",
         "ip daddr 203.0.113.13 tcp dport 8000-8009 dnat to 10.1.1.6",
         (

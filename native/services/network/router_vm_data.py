@@ -1,0 +1,134 @@
+"""What a guest network's router serves each of its guests from the metadata service
+(CloudStack's vm_data), gathered from the database with the rest of the router's
+configuration.
+
+The meta-data items are EC2's where EC2 has one (`instance-id` is the instance's `i-` id,
+`ami-id` its image's, `placement/availability-zone` its zone's availability-zone name) and
+CloudStack's besides (`vm-id`, `service-offering`, `availability-zone`). Zone names follow
+`availability_zones` over every zone, which is what each account sees unless a zone is
+dedicated to another domain.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from native.drivers.network import base as cfg
+from native.model import (
+    AwsId,
+    Network,
+    Nic,
+    PublicIpAddress,
+    ServiceOffering,
+    Template,
+    VirtualMachine,
+    Zone,
+)
+from native.services.availability_zones import az_names
+
+GONE_VM_STATES = ("Destroyed", "Expunging", "Expunged", "Error")
+"""VMs whose NICs the router no longer serves (no DHCP lease, no metadata)."""
+
+
+def _aws_ids(session: Session, kind: str, uuids: list[str]) -> dict[str, str]:
+    rows = session.execute(
+        select(AwsId.uuid, AwsId.aws_id).where(AwsId.kind == kind, AwsId.uuid.in_(uuids))
+    )
+    return {uuid: aws_id for uuid, aws_id in rows}
+
+
+def _zone_names(session: Session, *, region: str) -> dict[int, str]:
+    zones = session.execute(
+        select(Zone.id, Zone.name).where(Zone.removed.is_(None)).order_by(Zone.id)
+    ).all()
+    names = az_names(region=region, zone_names=[name for _, name in zones])
+    return {zone_id: name for (zone_id, _), name in zip(zones, names, strict=True)}
+
+
+def _public_ips(session: Session, vm_ids: list[int]) -> dict[tuple[int, str], str]:
+    rows = session.execute(
+        select(PublicIpAddress.vm_id, PublicIpAddress.vm_ip, PublicIpAddress.address).where(
+            PublicIpAddress.vm_id.in_(vm_ids), PublicIpAddress.is_static_nat
+        )
+    )
+    return {(vm_id, str(vm_ip)): address for vm_id, vm_ip, address in rows if vm_id is not None}
+
+
+def _meta_data(
+    vm: VirtualMachine,
+    nic: Nic,
+    *,
+    instance_id: str | None,
+    image_id: str | None,
+    zone: str,
+    region: str,
+    offering: str,
+    public_ip: str | None,
+) -> tuple[tuple[str, str], ...]:
+    items = {
+        "instance-id": instance_id or vm.instance_name,
+        "vm-id": vm.uuid,
+        "ami-id": image_id or "",
+        "hostname": vm.name,
+        "local-hostname": vm.name,
+        "local-ipv4": nic.ip4_address or "",
+        "mac": nic.mac_address,
+        "instance-type": offering,
+        "service-offering": offering,
+        "availability-zone": zone,
+        "placement/availability-zone": zone,
+        "placement/region": region,
+    }
+    if public_ip is not None:
+        items["public-ipv4"] = public_ip
+    return tuple(sorted((path, value) for path, value in items.items() if value))
+
+
+def _public_keys(vm: VirtualMachine) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (str(pair["name"]), str(pair["publickey"])) for pair in json.loads(vm.keypairs or "[]")
+    )
+
+
+def vm_data(session: Session, *, network: Network, region: str) -> tuple[cfg.VmData, ...]:
+    """The data of every guest of `network` that has an address and may still ask for it,
+    in NIC order."""
+    rows = session.execute(
+        select(Nic, VirtualMachine, ServiceOffering.name, Template.uuid)
+        .join(VirtualMachine, Nic.vm_id == VirtualMachine.id)
+        .join(ServiceOffering, ServiceOffering.id == VirtualMachine.service_offering_id)
+        .join(Template, Template.id == VirtualMachine.template_id)
+        .where(
+            Nic.network_id == network.id,
+            Nic.ip4_address.is_not(None),
+            VirtualMachine.state.not_in(GONE_VM_STATES),
+        )
+        .order_by(Nic.id)
+    ).all()
+    if not rows:
+        return ()
+    instances = _aws_ids(session, "instance", [vm.uuid for _, vm, _, _ in rows])
+    images = _aws_ids(session, "image", [template for _, _, _, template in rows])
+    zones = _zone_names(session, region=region)
+    public = _public_ips(session, [vm.id for _, vm, _, _ in rows])
+    return tuple(
+        cfg.VmData(
+            address=nic.ip4_address or "",
+            meta_data=_meta_data(
+                vm,
+                nic,
+                instance_id=instances.get(vm.uuid),
+                image_id=images.get(template),
+                zone=zones.get(vm.zone_id, ""),
+                region=region,
+                offering=offering,
+                public_ip=public.get((vm.id, nic.ip4_address or "")),
+            ),
+            public_keys=_public_keys(vm),
+            user_data=vm.user_data,
+        )
+        for nic, vm, offering, template in rows
+    )
