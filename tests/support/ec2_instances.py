@@ -15,7 +15,7 @@ from typing import Any
 from cs import CloudStack
 from sqlalchemy import select
 
-from native.model import AwsId, VirtualRouter, Vpc
+from native.model import AwsId
 from native.services.db import Database
 from tests.support.aws import aws_client
 from tests.support.server import AltoServer
@@ -38,18 +38,6 @@ def aws_id_of(server: AltoServer, kind: str, uuid: str) -> str:
     with _database(server.db_url).session(write=False) as session:
         found = session.scalar(select(AwsId.aws_id).where(AwsId.kind == kind, AwsId.uuid == uuid))
     assert found is not None, (kind, uuid)
-    return str(found)
-
-
-def vpc_router_name(server: AltoServer, vpc_uuid: str) -> str:
-    """The name of a VPC's live virtual router (native has no listRouters yet)."""
-    with _database(server.db_url).session(write=False) as session:
-        found = session.scalar(
-            select(VirtualRouter.name)
-            .join(Vpc, Vpc.id == VirtualRouter.vpc_id)
-            .where(Vpc.uuid == vpc_uuid, VirtualRouter.removed.is_(None))
-        )
-    assert found is not None, vpc_uuid
     return str(found)
 
 

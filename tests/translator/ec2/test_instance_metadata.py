@@ -17,7 +17,6 @@ from tests.support.ec2_instances import (
     aws_id_of,
     ec2_site,
     key_pair,
-    vpc_router_name,
     vpc_subnet,
 )
 from tests.support.server import AltoServer
@@ -39,9 +38,9 @@ def site(
     return ec2_site(alto_server, tenant, ec2_zone, ec2_template, ec2_offering)
 
 
-def _vm_data(server: AltoServer, tier: dict[str, Any]) -> Path:
-    router = vpc_router_name(server, str(tier["vpcid"]))
-    return server.data_dir / "drivers" / "network" / router / "vm-data.json"
+def _vm_data(server: AltoServer, admin: CloudStack, tier: dict[str, Any]) -> Path:
+    [router] = admin.listRouters(vpcid=tier["vpcid"], listall=True)["router"]
+    return server.data_dir / "drivers" / "network" / str(router["name"]) / "vm-data.json"
 
 
 def _get(service: MetadataService, path: str, *, source: str) -> tuple[int, str]:
@@ -58,7 +57,7 @@ def test_an_instance_reads_its_own_metadata(
     subnet_id = aws_id_of(site.server, "subnet", str(tier["id"]))
     launched = site.run(KeyName=key, SubnetId=subnet_id, UserData=USER_DATA, MinCount=2, MaxCount=2)
     first, second = (site.instance(i["InstanceId"]) for i in launched["Instances"])
-    service = MetadataService(vm_data=_vm_data(site.server, tier))
+    service = MetadataService(vm_data=_vm_data(site.server, admin, tier))
     for instance in (first, second):
         address = instance["PrivateIpAddress"]
         for item, expected in (
