@@ -154,7 +154,12 @@ def delete_zone(session: Session, *, zone: Zone) -> None:
 
 
 def visible_zones_clause(caller: Caller) -> ColumnElement[bool]:
-    """Zones the caller may list: every zone for root admins, Enabled ones for others."""
-    if caller.is_root_admin:
+    """Zones the caller may list (see `zones_visible_to`)."""
+    return zones_visible_to(root_admin=caller.is_root_admin)
+
+
+def zones_visible_to(*, root_admin: bool) -> ColumnElement[bool]:
+    """Zones an account may list: every zone for root admins, Enabled ones for others."""
+    if root_admin:
         return true()
     return Zone.allocation_state == "Enabled"

@@ -5,8 +5,8 @@ configuration.
 The meta-data items are EC2's where EC2 has one (`instance-id` is the instance's `i-` id,
 `ami-id` its image's, `placement/availability-zone` its zone's availability-zone name) and
 CloudStack's besides (`vm-id`, `service-offering`, `availability-zone`). Zone names follow
-`availability_zones` over every zone, which is what each account sees unless a zone is
-dedicated to another domain.
+`availability_zones` over the zones the VM's owner can list, as the EC2 gateway names them
+for that owner.
 """
 
 from __future__ import annotations
@@ -18,16 +18,20 @@ from sqlalchemy.orm import Session
 
 from native.drivers.network import base as cfg
 from native.model import (
+    Account,
     AwsId,
     Network,
     Nic,
     PublicIpAddress,
+    Role,
     ServiceOffering,
     Template,
     VirtualMachine,
     Zone,
 )
 from native.services.availability_zones import az_names
+from native.services.caller import RoleType
+from native.services.infrastructure.zones import zones_visible_to
 
 GONE_VM_STATES = ("Destroyed", "Expunging", "Expunged", "Error")
 """VMs whose NICs the router no longer serves (no DHCP lease, no metadata)."""
@@ -40,12 +44,23 @@ def _aws_ids(session: Session, kind: str, uuids: list[str]) -> dict[str, str]:
     return {uuid: aws_id for uuid, aws_id in rows}
 
 
-def _zone_names(session: Session, *, region: str) -> dict[int, str]:
+def _zone_names(session: Session, *, region: str, root_admin: bool) -> dict[int, str]:
     zones = session.execute(
-        select(Zone.id, Zone.name).where(Zone.removed.is_(None)).order_by(Zone.id)
+        select(Zone.id, Zone.name)
+        .where(Zone.removed.is_(None), zones_visible_to(root_admin=root_admin))
+        .order_by(Zone.id)
     ).all()
     names = az_names(region=region, zone_names=[name for _, name in zones])
     return {zone_id: name for (zone_id, _), name in zip(zones, names, strict=True)}
+
+
+def _root_admin_owners(session: Session, account_ids: set[int]) -> set[int]:
+    rows = session.execute(
+        select(Account.id)
+        .join(Role, Role.id == Account.role_id)
+        .where(Account.id.in_(account_ids), Role.role_type == RoleType.ADMIN.value)
+    )
+    return set(rows.scalars())
 
 
 def _public_ips(session: Session, vm_ids: list[int]) -> dict[tuple[int, str], str]:
@@ -112,7 +127,11 @@ def vm_data(session: Session, *, network: Network, region: str) -> tuple[cfg.VmD
         return ()
     instances = _aws_ids(session, "instance", [vm.uuid for _, vm, _, _ in rows])
     images = _aws_ids(session, "image", [template for _, _, _, template in rows])
-    zones = _zone_names(session, region=region)
+    admins = _root_admin_owners(session, {vm.account_id for _, vm, _, _ in rows})
+    zones = {
+        root_admin: _zone_names(session, region=region, root_admin=root_admin)
+        for root_admin in {vm.account_id in admins for _, vm, _, _ in rows}
+    }
     public = _public_ips(session, [vm.id for _, vm, _, _ in rows])
     return tuple(
         cfg.VmData(
@@ -122,7 +141,7 @@ def vm_data(session: Session, *, network: Network, region: str) -> tuple[cfg.VmD
                 nic,
                 instance_id=instances.get(vm.uuid),
                 image_id=images.get(template),
-                zone=zones.get(vm.zone_id, ""),
+                zone=zones[vm.account_id in admins].get(vm.zone_id, ""),
                 region=region,
                 offering=offering,
                 public_ip=public.get((vm.id, nic.ip4_address or "")),
