@@ -132,7 +132,7 @@ class LibvirtDriver(HypervisorDriver):
     """KVM or QEMU/TCG hosts through libvirt (see the module docstring).
 
     `state_dir` holds the serial console logs; `domain_type` is `kvm` or `qemu` (TCG);
-    NICs without a bridge label join `default_bridge`; a graceful stop waits up to
+    NICs join their networks' host bridges (`libvirt_xml`); a graceful stop waits up to
     `shutdown_timeout` seconds for the guest before pulling the plug. A running VM can be
     scaled up to the maxima its spec declared (see `libvirt_xml`), and down.
     """
@@ -151,12 +151,10 @@ class LibvirtDriver(HypervisorDriver):
         *,
         state_dir: Path,
         domain_type: str = "qemu",
-        default_bridge: str = "cloudbr0",
         shutdown_timeout: float = 60.0,
     ) -> None:
         self.state_dir = state_dir
         self.domain_type = domain_type
-        self.default_bridge = default_bridge
         self.shutdown_timeout = shutdown_timeout
 
     @contextlib.contextmanager
@@ -249,7 +247,6 @@ class LibvirtDriver(HypervisorDriver):
                 spec,
                 domain_type=self.domain_type,
                 serial_log=log,
-                default_bridge=self.default_bridge,
             )
         except ValueError as error:
             raise DriverError(f"Invalid VM {spec.name}: {error}", retryable=False) from None

@@ -3,8 +3,9 @@
 A domain gets ACPI (so a guest can power itself off), virtio disks named `vda`, `vdb`…
 after their device number, one CD-ROM drive (empty unless an ISO is given, so an ISO can be
 inserted later), virtio NICs on bridges, a serial console logged to a file, VNC on
-127.0.0.1 and a virtio balloon. A NIC's VLAN becomes a libvirt `<vlan>` tag, which libvirt
-applies on Open vSwitch bridges only (a Linux bridge refuses it when the VM starts).
+127.0.0.1 and a virtio balloon. Each NIC joins its guest network's host bridge
+(`bridges.guest_bridge`: one Linux bridge per VLAN or untagged network), the bridge the
+network's virtual router is plugged into.
 
 Direct kernel boot: when `details["kernel"]` names a kernel on the host, the domain boots
 it (with `details["initrd"]` when given) and `boot_args` as its command line; without a
@@ -22,6 +23,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from native.drivers.bridges import guest_bridge
 from native.drivers.hypervisor.base import DiskSpec, NicSpec, VmSpec
 
 DOMAIN_TYPES = ("qemu", "kvm")
@@ -48,11 +50,11 @@ def cdrom_xml(iso_path: str | None) -> str:
     return ET.tostring(_cdrom(iso_path), encoding="unicode")
 
 
-def domain_xml(spec: VmSpec, *, domain_type: str, serial_log: Path, default_bridge: str) -> str:
+def domain_xml(spec: VmSpec, *, domain_type: str, serial_log: Path) -> str:
     """The full `<domain>` of `spec`. `domain_type` is `qemu` (TCG emulation) or `kvm`;
-    the serial console is logged to `serial_log` (a path on the host); NICs without a
-    bridge label use `default_bridge`. ValueError for an unknown domain type or disk
-    format, a uuid that is not one, or a maximum size that is not a number.
+    the serial console is logged to `serial_log` (a path on the host). ValueError for an
+    unknown domain type, disk format or VLAN, a uuid that is not one, or a maximum size
+    that is not a number.
     """
     if domain_type not in DOMAIN_TYPES:
         raise ValueError(f"Unknown libvirt domain type {domain_type!r}: use qemu or kvm")
@@ -86,7 +88,7 @@ def domain_xml(spec: VmSpec, *, domain_type: str, serial_log: Path, default_brid
         devices.append(_disk(disk))
     devices.append(_cdrom(spec.iso_path))
     for nic in sorted(spec.nics, key=lambda n: n.device_id):
-        devices.append(_interface(nic, default_bridge=default_bridge))
+        devices.append(_interface(nic))
     _serial_console(devices, serial_log)
     graphics = ET.SubElement(
         devices, "graphics", type="vnc", port="-1", autoport="yes", listen="127.0.0.1"
@@ -154,14 +156,12 @@ def _cdrom(iso_path: str | None) -> ET.Element:
     return element
 
 
-def _interface(nic: NicSpec, *, default_bridge: str) -> ET.Element:
+def _interface(nic: NicSpec) -> ET.Element:
     element = ET.Element("interface", type="bridge")
     ET.SubElement(element, "mac", address=nic.mac)
-    ET.SubElement(element, "source", bridge=nic.bridge_label or default_bridge)
+    bridge = guest_bridge(vlan=nic.vlan, network_uuid=nic.network_uuid)
+    ET.SubElement(element, "source", bridge=bridge)
     ET.SubElement(element, "model", type="virtio")
-    if nic.vlan is not None:
-        vlan = ET.SubElement(element, "vlan")
-        ET.SubElement(vlan, "tag", id=str(nic.vlan))
     return element
 
 

@@ -1,7 +1,7 @@
 """The Linux network driver: each virtual router really runs on this host (as root).
 
 Router `<name>` is the network namespace `alto-<name>` (see `linux_links`): one veth pair
-per interface, plugged into a host bridge (`guest_bridge()` for guest networks, the
+per interface, plugged into a host bridge (`bridges.guest_bridge()` for guest networks, the
 driver's public bridge for public interfaces, `brvlan<vlan>` for VPC private gateways),
 IPv4 forwarding, the rendered nftables ruleset and routes, dnsmasq, haproxy when the
 router has TCP or HTTP load balancers, and the metadata service on port 80 of each guest
@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
+from native.drivers.bridges import guest_bridge, vlan_bridge
 from native.drivers.network import linux_services as services
 from native.drivers.network.base import (
     AppliedConfig,
@@ -52,13 +53,11 @@ from native.drivers.network.linux_links import (
     delete_namespace,
     devices,
     ensure_namespace,
-    guest_bridge,
     host_end,
     namespace_of,
     plug,
     remove_devices,
     set_default_route,
-    vlan_bridge,
 )
 from native.drivers.network.render import render_all
 from native.drivers.network.render.dnsmasq import MAC
@@ -129,7 +128,11 @@ class LinuxNetworkDriver(NetworkDriver):
             files = render_all(config)
         except ValueError as error:
             raise NetworkDriverError(f"{config.name}: {error}") from error
-        return files, [self._link(config, interface) for interface in config.interfaces]
+        try:
+            links = [self._link(config, interface) for interface in config.interfaces]
+        except ValueError as error:
+            raise NetworkDriverError(f"{config.name}: {error}") from error
+        return files, links
 
     def _link(self, config: RouterConfig, interface: Interface) -> Link:
         device = check_device_name(interface.name)

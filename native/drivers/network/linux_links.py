@@ -5,12 +5,11 @@ A router `<name>` is the namespace `alto-<name>`. Each interface of its configur
 veth pair: the router end carries the interface's name (`eth0`) and addresses inside the
 namespace, the host end (`host_end()`, named from the router and interface so a later run
 finds it again) is enslaved to a bridge on the host. Bridge names are shared with the
-hypervisor side, which plugs VM NICs into the same bridges: see `guest_bridge()`.
+hypervisor side, which plugs VM NICs into the same bridges: see `native.drivers.bridges`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -19,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from native.drivers.bridges import IFNAMSIZ, short_hash
 from native.drivers.network.base import NetworkDriverError
 
 NAMESPACE_PREFIX = "alto-"
 NETNS_DIR = Path("/run/netns")
-IFNAMSIZ = 15
 ROUTER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")
 SBIN = "/usr/local/sbin:/usr/sbin:/sbin"
 
@@ -74,34 +73,10 @@ def namespace_of(router_name: str) -> str:
     return NAMESPACE_PREFIX + router_name
 
 
-def _short_hash(text: str, *, length: int) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
-def vlan_bridge(vlan: int) -> str:
-    """`brvlan<vlan>`: the host bridge of one VLAN, whatever role its users give it (a VLAN
-    is one layer-2 segment of the zone)."""
-    if not 1 <= vlan <= 4094:
-        raise NetworkDriverError(f"Invalid VLAN {vlan}")
-    return f"brvlan{vlan}"
-
-
-def guest_bridge(*, vlan: int | None, network_uuid: str) -> str:
-    """The host bridge of a guest network, where its router and its VMs' NICs are plugged.
-
-    `brvlan<vlan>` for a VLAN network; for an untagged one `brnet` and ten hex digits of the
-    SHA-256 of its uuid (15 characters, Linux's limit), so the name is stable, short, and
-    the same wherever it is computed. A pure function: the hypervisor side calls it too.
-    """
-    if vlan is not None:
-        return vlan_bridge(vlan)
-    return "brnet" + _short_hash(network_uuid.strip().lower(), length=10)
-
-
 def host_end(*, router_name: str, device: str) -> str:
     """The host end of router `router_name`'s interface `device`: `vr` and ten hex digits
     of a hash of both names (stable, so a later apply or destroy finds it again)."""
-    return "vr" + _short_hash(f"{router_name}/{device}", length=10)
+    return "vr" + short_hash(f"{router_name}/{device}", length=10)
 
 
 def check_device_name(name: str) -> str:

@@ -29,7 +29,7 @@ def test_hypervisor() -> Iterator[Any]:
 
 @pytest.fixture
 def driver(tmp_path: Path) -> LibvirtDriver:
-    return LibvirtDriver(state_dir=tmp_path, default_bridge="virbr0", shutdown_timeout=2.0)
+    return LibvirtDriver(state_dir=tmp_path, shutdown_timeout=2.0)
 
 
 def _spec(**details: str) -> VmSpec:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from native.drivers.bridges import guest_bridge
 from native.drivers.hypervisor.base import DiskSpec, NicSpec, VmSpec
 from native.drivers.hypervisor.libvirt_xml import (
     cdrom_xml,
@@ -57,9 +58,7 @@ def _get(element: ET.Element, path: str, attribute: str) -> str | None:
 
 
 def _render(spec: VmSpec, *, domain_type: str = "qemu") -> ET.Element:
-    return ET.fromstring(
-        domain_xml(spec, domain_type=domain_type, serial_log=LOG, default_bridge="cloudbr0")
-    )
+    return ET.fromstring(domain_xml(spec, domain_type=domain_type, serial_log=LOG))
 
 
 def test_domain_has_identity_size_and_power_behaviour() -> None:
@@ -122,17 +121,17 @@ def test_cdrom_is_always_there_and_boots_first_with_an_iso() -> None:
     assert _get(ejected, "target", "dev") == _get(cdrom, "target", "dev")
 
 
-def test_nics_are_virtio_on_bridges_with_their_mac_and_vlan() -> None:
+def test_nics_are_virtio_on_their_networks_bridges_with_their_mac() -> None:
     nics = _render(_spec()).findall("devices/interface")
     assert [n.get("type") for n in nics] == ["bridge", "bridge"]
     assert [_get(n, "mac", "address") for n in nics] == [
         "02:00:11:22:33:44",
         "02:00:11:22:33:55",
     ]
-    assert [_get(n, "source", "bridge") for n in nics] == ["cloudbr0", "guestbr"]
+    bridges = [_get(n, "source", "bridge") for n in nics]
+    assert bridges == [guest_bridge(vlan=None, network_uuid="n1"), "brvlan120"]
     assert {_get(n, "model", "type") for n in nics} == {"virtio"}
-    assert nics[0].find("vlan") is None
-    assert _get(nics[1], "vlan/tag", "id") == "120"
+    assert all(n.find("vlan") is None for n in nics)
 
 
 def test_console_graphics_and_balloon() -> None:

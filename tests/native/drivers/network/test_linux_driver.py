@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from native.drivers.bridges import guest_bridge
 from native.drivers.network import linux
 from native.drivers.network.base import (
     Backend,
@@ -33,7 +34,6 @@ from native.drivers.network.base import (
     VmData,
 )
 from native.drivers.network.linux import LinuxNetworkDriver
-from native.drivers.network.linux_links import guest_bridge
 from native.drivers.network.linux_services import (
     DNSMASQ_PID,
     HAPROXY_PID,
@@ -339,11 +339,3 @@ def test_a_vpn_is_refused_before_anything_runs(host: Host) -> None:
     with pytest.raises(NetworkDriverError, match="VPN"):
         _driver(host).apply(config)
     assert not Path(f"/run/netns/alto-{host.router}").exists()
-
-
-def test_guest_bridge_names() -> None:
-    assert guest_bridge(vlan=101, network_uuid="anything") == "brvlan101"
-    name = guest_bridge(vlan=None, network_uuid="6f1c2d3e-0000-4000-8000-000000000001")
-    assert name == guest_bridge(vlan=None, network_uuid="6F1C2D3E-0000-4000-8000-000000000001")
-    assert name.startswith("brnet") and len(name) == 15
-    assert name != guest_bridge(vlan=None, network_uuid="6f1c2d3e-0000-4000-8000-000000000002")
