@@ -240,7 +240,9 @@ def _demo_zone(config: Config, *, key: str, node: str) -> str | None:
         msid=str(uuid.uuid4()),
         node=node,
         region=config.region,
-        drivers=DriverCatalog(state_dir=config.data_dir / "drivers"),
+        drivers=DriverCatalog(
+            state_dir=config.data_dir / "drivers", network_driver=config.network_driver
+        ),
     )
     try:
         if not needs_demo_zone(runtime):

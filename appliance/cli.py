@@ -26,6 +26,8 @@ _HELP = {
     "job_workers": "async job threads per server process (default 4)",
     "log_level": f"one of {', '.join(LOG_LEVELS)} (default info)",
     "demo_zone": "true or false: on first start, build a small simulator zone (default true)",
+    "network_driver": "simulated (routers' files only) or linux (routers run in network "
+    "namespaces on this host, as root) (default simulated)",
 }
 _DB_ONLY = ("data_dir", "db_url", "log_level")
 _STATUS_SETTINGS = ("bind", "data_dir", "db_url")

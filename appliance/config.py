@@ -19,6 +19,7 @@ from typing import TypeVar
 
 DEFAULT_CONFIG_FILES = (Path("/etc/alto/alto.conf"), Path("/etc/alto/alto.toml"))
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+NETWORK_DRIVERS = ("simulated", "linux")
 ENV_PREFIX = "ALTO_"
 
 
@@ -43,6 +44,7 @@ class Config:
     job_workers: int = 4
     log_level: str = "info"
     demo_zone: bool = True
+    network_driver: str = "simulated"
     encryption_key: str | None = field(default=None, repr=False)
     config_file: Path | None = None
 
@@ -111,6 +113,13 @@ def _log_level(value: object, where: str) -> str:
     return text
 
 
+def _network_driver(value: object, where: str) -> str:
+    text = _text(value, where).lower()
+    if text not in NETWORK_DRIVERS:
+        raise ConfigError(f"{where}: expected one of {', '.join(NETWORK_DRIVERS)}, got {value!r}")
+    return text
+
+
 def _db_url(value: object, where: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -145,6 +154,7 @@ _VALIDATORS: dict[str, Validator] = {
     "job_workers": _positive_int,
     "log_level": _log_level,
     "demo_zone": _boolean,
+    "network_driver": _network_driver,
     "encryption_key": _text,
 }
 #: Settings that may be given on the command line (the key is only read from env or file).
@@ -222,6 +232,7 @@ def load_config(
         job_workers=pick("job_workers", _positive_int, _DEFAULT.job_workers),
         log_level=pick("log_level", _log_level, _DEFAULT.log_level),
         demo_zone=pick("demo_zone", _boolean, _DEFAULT.demo_zone),
+        network_driver=pick("network_driver", _network_driver, _DEFAULT.network_driver),
         encryption_key=pick("encryption_key", _optional_text, None),
         config_file=file,
     )

@@ -88,6 +88,7 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
             node=self._node,
             data_dir=self._config.data_dir,
             s3_domain=self._config.s3_domain,
+            network_driver=self._config.network_driver,
         )
         log.info("worker ready in %.1f s", time.monotonic() - started)
         return self._app

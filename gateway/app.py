@@ -140,13 +140,15 @@ def create_app(
     node: str = "",
     data_dir: Path | None = None,
     s3_domain: str = DEFAULT_S3_DOMAIN,
+    network_driver: str = "simulated",
 ) -> AltoApp:
     """Build the application on an already migrated and seeded database.
 
     With `start_jobs`, this process registers as a management server of `node` and starts
     its job workers and periodic tasks (call in each server process, after any fork);
     `close()` stops them. Drivers keep their state under `data_dir`. S3 answers virtual-host
-    style requests for `<bucket>.<s3_domain>` (and `<bucket>.localhost`).
+    style requests for `<bucket>.<s3_domain>` (and `<bucket>.localhost`). `network_driver`
+    runs the virtual routers (see `DriverCatalog`).
     """
     runtime = Runtime(
         db=Database(url=db_url),
@@ -154,7 +156,10 @@ def create_app(
         msid=str(uuid.uuid4()),
         node=node,
         region=region,
-        drivers=DriverCatalog(state_dir=(data_dir or Path(tempfile.mkdtemp())) / "drivers"),
+        drivers=DriverCatalog(
+            state_dir=(data_dir or Path(tempfile.mkdtemp())) / "drivers",
+            network_driver=network_driver,
+        ),
     )
     app = AltoApp(runtime=runtime, jobs=None, s3_domain=s3_domain)
     if start_jobs:

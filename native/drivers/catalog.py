@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from native.drivers.hypervisor.base import DriverError, HypervisorDriver
 from native.drivers.hypervisor.simulator import SimulatorDriver
 from native.drivers.network.base import NetworkDriver
+from native.drivers.network.linux import LinuxNetworkDriver
 from native.drivers.network.simulator import SimulatedNetworkDriver
 from native.drivers.storage.base import StorageDriver, StorageError
 from native.drivers.storage.local import LocalStore
@@ -27,16 +28,25 @@ def _libvirt_driver(*, state_dir: Path) -> HypervisorDriver | None:
     return LibvirtDriver(state_dir=state_dir)
 
 
+def _network_driver(name: str, *, state_dir: Path) -> NetworkDriver:
+    if name == "simulated":
+        return SimulatedNetworkDriver(state_dir=state_dir / "network")
+    if name == "linux":
+        return LinuxNetworkDriver(state_dir=state_dir / "routers")
+    raise ValueError(f"Unknown network driver {name!r}: use simulated or linux")
+
+
 class DriverCatalog:
     """Hypervisor drivers (one instance per type), storage drivers (one per store URL) and
     the network driver that runs virtual routers. The libvirt driver (`KVM`) is there when
     libvirt-python is installed.
 
     `state_dir` is where drivers keep what must survive a restart (the simulator's hosts,
-    NFS mount points).
+    NFS mount points). `network_driver` is `simulated` (routers' configurations are only
+    written out) or `linux` (routers run in network namespaces of this host, as root).
     """
 
-    def __init__(self, *, state_dir: Path) -> None:
+    def __init__(self, *, state_dir: Path, network_driver: str = "simulated") -> None:
         self.state_dir = state_dir
         simulator = SimulatorDriver(state_dir=state_dir / "simulator")
         self._hypervisors: dict[str, HypervisorDriver] = {
@@ -44,7 +54,7 @@ class DriverCatalog:
             for driver in (simulator, _libvirt_driver(state_dir=state_dir / "libvirt"))
             if driver is not None
         }
-        self.network: NetworkDriver = SimulatedNetworkDriver(state_dir=state_dir / "network")
+        self.network: NetworkDriver = _network_driver(network_driver, state_dir=state_dir)
 
     @property
     def hypervisor_types(self) -> list[str]:

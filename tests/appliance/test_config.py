@@ -10,6 +10,9 @@ import pytest
 
 from appliance.cli import main
 from appliance.config import Config, ConfigError, load_config
+from native.drivers.catalog import DriverCatalog
+from native.drivers.network.linux import LinuxNetworkDriver
+from native.drivers.network.simulator import SimulatedNetworkDriver
 from tests.support.server import alto_command
 
 NO_FILE = Path("/nonexistent/alto.toml")
@@ -39,6 +42,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert config.log_level == "info"
     assert config.encryption_key is None
     assert config.config_file is None
+    assert config.network_driver == "simulated"
 
 
 def test_cli_beats_environment_beats_file_beats_default(tmp_path: Path) -> None:
@@ -97,6 +101,7 @@ def test_explicit_db_url_wins_over_derived_one(tmp_path: Path) -> None:
         ({"bind": "h:99999"}, {}, None, "--bind: expected HOST:PORT"),
         ({"log_level": "loud"}, {}, None, "--log-level: expected one of"),
         ({"db_url": "not a url"}, {}, None, "--db-url: not a database URL"),
+        ({}, {"ALTO_NETWORK_DRIVER": "ovs"}, None, "ALTO_NETWORK_DRIVER: expected one of"),
     ],
 )
 def test_bad_values_raise_one_line_errors(
@@ -113,6 +118,15 @@ def test_bad_values_raise_one_line_errors(
         load(tmp_path, options=options, environ=environ)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_the_network_driver_chooses_the_catalogs_router_driver(tmp_path: Path) -> None:
+    config = load(tmp_path, environ={"ALTO_NETWORK_DRIVER": "Linux"})
+    assert config.network_driver == "linux"
+    catalog = DriverCatalog(state_dir=tmp_path, network_driver=config.network_driver)
+    assert isinstance(catalog.network, LinuxNetworkDriver)
+    simulated = DriverCatalog(state_dir=tmp_path)
+    assert isinstance(simulated.network, SimulatedNetworkDriver)
 
 
 def test_missing_explicit_config_file_is_an_error(tmp_path: Path) -> None:
