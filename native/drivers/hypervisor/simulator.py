@@ -18,7 +18,6 @@ shared by every process of one installation.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import random
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
+from native.drivers.file_locks import file_lock
 from native.drivers.hypervisor.base import (
     DiskSpec,
     DriverError,
@@ -106,9 +106,7 @@ class SimulatorDriver(HypervisorDriver):
         path = self._path(host)
         if not create and not path.exists():
             raise DriverError(f"Simulator host {host.url} is not connected", retryable=False)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        with open(path.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with file_lock(path.with_suffix(".lock")):
             state: State = json.loads(path.read_text()) if path.exists() else {}
             yield state
             scratch = path.with_suffix(".tmp")

@@ -28,7 +28,6 @@ step (each is idempotent). dnsmasq is restarted on each apply: DHCP and DNS paus
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import ipaddress
 import json
 import os
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from native.drivers.bridges import guest_bridge, vlan_bridge
+from native.drivers.file_locks import file_lock
 from native.drivers.network import linux_services as services
 from native.drivers.network.base import (
     AppliedConfig,
@@ -85,9 +85,7 @@ class LinuxNetworkDriver(NetworkDriver):
     @contextlib.contextmanager
     def _locked(self, router_name: str, *, exclusive: bool) -> Iterator[Path]:
         namespace_of(router_name)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.state_dir / f".{router_name}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        with file_lock(self.state_dir / f".{router_name}.lock", exclusive=exclusive):
             yield self.state_dir / router_name
 
     def _run_dir(self, router_name: str) -> Path:

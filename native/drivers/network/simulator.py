@@ -12,7 +12,6 @@ fail (`1` every one), `{"apply": 1, "router": "r-5-VM"}` only those of one route
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import random
@@ -22,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
+from native.drivers.file_locks import file_lock
 from native.drivers.network.base import (
     AppliedConfig,
     NetworkDriver,
@@ -55,9 +55,7 @@ class SimulatedNetworkDriver(NetworkDriver):
     @contextlib.contextmanager
     def _locked(self, router_name: str, *, exclusive: bool) -> Iterator[Path]:
         target = self._router_dir(router_name)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.state_dir / f".{router_name}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        with file_lock(self.state_dir / f".{router_name}.lock", exclusive=exclusive):
             yield target
 
     def _should_fail(self, operation: str, router_name: str) -> bool:

@@ -42,7 +42,7 @@ from native.model import (
 )
 from native.model.dhcp_options import VIRTUAL_ROUTER
 from native.services.network import router_routes
-from native.services.network.router_vm_data import GONE_VM_STATES, vm_data
+from native.services.network.router_vm_data import GONE_VM_STATES, served_nics, vm_data
 from native.services.secrets import SecretBox
 
 LIVE_RULE_STATES = ("Add", "Active")
@@ -137,16 +137,6 @@ def _rules(session: Session, *, purpose: str, **where: object) -> list[NetworkRu
 
 
 def _dhcp_hosts(session: Session, network: Network) -> tuple[cfg.DhcpHost, ...]:
-    rows = session.execute(
-        select(Nic, VirtualMachine)
-        .join(VirtualMachine, Nic.vm_id == VirtualMachine.id)
-        .where(
-            Nic.network_id == network.id,
-            Nic.ip4_address.is_not(None),
-            VirtualMachine.state.not_in(GONE_VM_STATES),
-        )
-        .order_by(Nic.id)
-    ).all()
     return tuple(
         cfg.DhcpHost(
             mac=nic.mac_address,
@@ -154,7 +144,7 @@ def _dhcp_hosts(session: Session, network: Network) -> tuple[cfg.DhcpHost, ...]:
             hostname=vm.name,
             default=nic.is_default,
         )
-        for nic, vm in rows
+        for nic, vm in served_nics(session, network=network)
     )
 
 

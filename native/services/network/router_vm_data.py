@@ -108,31 +108,50 @@ def _public_keys(vm: VirtualMachine) -> tuple[tuple[str, str], ...]:
     )
 
 
-def vm_data(session: Session, *, network: Network, region: str) -> tuple[cfg.VmData, ...]:
-    """The data of every guest of `network` that has an address and may still ask for it,
-    in NIC order."""
+def served_nics(session: Session, *, network: Network) -> list[tuple[Nic, VirtualMachine]]:
+    """The addressed NICs of `network` whose VMs the router still serves (a DHCP lease and
+    metadata each), with their VMs, in NIC order."""
     rows = session.execute(
-        select(Nic, VirtualMachine, ServiceOffering.name, Template.uuid)
+        select(Nic, VirtualMachine)
         .join(VirtualMachine, Nic.vm_id == VirtualMachine.id)
-        .join(ServiceOffering, ServiceOffering.id == VirtualMachine.service_offering_id)
-        .join(Template, Template.id == VirtualMachine.template_id)
         .where(
             Nic.network_id == network.id,
             Nic.ip4_address.is_not(None),
             VirtualMachine.state.not_in(GONE_VM_STATES),
         )
         .order_by(Nic.id)
-    ).all()
+    )
+    return [(nic, vm) for nic, vm in rows.tuples()]
+
+
+def _offering_names(session: Session, ids: set[int]) -> dict[int, str]:
+    rows = session.execute(
+        select(ServiceOffering.id, ServiceOffering.name).where(ServiceOffering.id.in_(ids))
+    )
+    return dict(rows.tuples().all())
+
+
+def _template_uuids(session: Session, ids: set[int]) -> dict[int, str]:
+    rows = session.execute(select(Template.id, Template.uuid).where(Template.id.in_(ids)))
+    return dict(rows.tuples().all())
+
+
+def vm_data(session: Session, *, network: Network, region: str) -> tuple[cfg.VmData, ...]:
+    """The data of every guest `served_nics` finds, in NIC order."""
+    rows = served_nics(session, network=network)
     if not rows:
         return ()
-    instances = _aws_ids(session, "instance", [vm.uuid for _, vm, _, _ in rows])
-    images = _aws_ids(session, "image", [template for _, _, _, template in rows])
-    admins = _root_admin_owners(session, {vm.account_id for _, vm, _, _ in rows})
+    vms = [vm for _, vm in rows]
+    offerings = _offering_names(session, {vm.service_offering_id for vm in vms})
+    templates = _template_uuids(session, {vm.template_id for vm in vms})
+    instances = _aws_ids(session, "instance", [vm.uuid for vm in vms])
+    images = _aws_ids(session, "image", list(templates.values()))
+    admins = _root_admin_owners(session, {vm.account_id for vm in vms})
     zones = {
         root_admin: _zone_names(session, region=region, root_admin=root_admin)
-        for root_admin in {vm.account_id in admins for _, vm, _, _ in rows}
+        for root_admin in {vm.account_id in admins for vm in vms}
     }
-    public = _public_ips(session, [vm.id for _, vm, _, _ in rows])
+    public = _public_ips(session, [vm.id for vm in vms])
     return tuple(
         cfg.VmData(
             address=nic.ip4_address or "",
@@ -140,14 +159,14 @@ def vm_data(session: Session, *, network: Network, region: str) -> tuple[cfg.VmD
                 vm,
                 nic,
                 instance_id=instances.get(vm.uuid),
-                image_id=images.get(template),
+                image_id=images.get(templates.get(vm.template_id, "")),
                 zone=zones[vm.account_id in admins].get(vm.zone_id, ""),
                 region=region,
-                offering=offering,
+                offering=offerings.get(vm.service_offering_id, ""),
                 public_ip=public.get((vm.id, nic.ip4_address or "")),
             ),
             public_keys=_public_keys(vm),
             user_data=vm.user_data,
         )
-        for nic, vm, offering, template in rows
+        for nic, vm in rows
     )
