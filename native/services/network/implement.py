@@ -3,7 +3,8 @@
 A network is created `Allocated`: stored, holding nothing. Implementing it (on the first
 VM deployed in it, on restart, or when asked) takes its guest VLAN from the zone's range,
 gives an isolated network its virtual router and source NAT public IP (a VPC tier joins
-its VPC's router), and applies the router's configuration. Deleting the network takes it
+its VPC's router, starting the VPC first if it was created without starting, as
+CloudStack does), and applies the router's configuration. Deleting the network takes it
 off its router (`leave_router`); `guest_networks` gives its VLAN and addresses back.
 """
 
@@ -22,10 +23,11 @@ from native.model import (
     PhysicalNetwork,
     PhysicalNetworkTrafficType,
     PublicIpAddress,
+    Vpc,
 )
 from native.services import limits
 from native.services.limits import ResourceType
-from native.services.network import ipam, routers
+from native.services.network import ipam, routers, vpcs
 from native.services.runtime import Runtime
 
 ALLOCATED = "Allocated"
@@ -86,8 +88,9 @@ def _take_vlan(session: Session, network: Network) -> None:
 
 def implement(session: Session, runtime: Runtime, *, network: Network) -> None:
     """Implement `network` if it is not yet (see the module docstring) and apply its
-    router. 533 when no VLAN or public IP is free, 532 when the source NAT IP would pass
-    the owner's PUBLIC_IP limit (nothing is then kept)."""
+    router (for a tier of a VPC not started yet, start the VPC). 533 when no VLAN or public
+    IP is free, 532 when the source NAT IP would pass the owner's PUBLIC_IP limit (nothing
+    is then kept)."""
     offering = session.get(NetworkOffering, network.network_offering_id)
     assert offering is not None
     services = services_of(offering)
@@ -112,6 +115,12 @@ def implement(session: Session, runtime: Runtime, *, network: Network) -> None:
             )
         network.state = IMPLEMENTED
     router = routers.router_of(session, network=network)
+    if router is None and network.vpc_id is not None:
+        vpc = session.get(Vpc, network.vpc_id)
+        assert vpc is not None
+        session.flush()
+        vpcs.start_vpc(session, runtime, vpc=vpc)
+        return
     if router is None and network.vpc_id is None and any(s in services for s in ROUTED_SERVICES):
         router = routers.create_router(
             session,

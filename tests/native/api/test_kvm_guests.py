@@ -1,0 +1,279 @@
+"""Real guests: a zone whose host is this machine's libvirt (`qemu:///system`, QEMU/TCG),
+routers run by the Linux network driver, and the tiny test guest as its template. A VM
+boots, takes its DHCP lease from its network's router, reads its instance id and user data
+from the router's metadata service and prints them on its serial console, which
+getVirtualMachineConsoleOutput returns; it stops gracefully, starts again, and leaves no
+domain behind once expunged. The same through the aws CLI: run-instances with user data
+into the account's default VPC, `aws ec2 wait instance-running`, get-console-output,
+terminate-instances.
+
+Needs root, libvirt-python with a running libvirtd, iproute2, nftables and dnsmasq, and
+what the test guest is built with (see `tests.support.guest_image`).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cs import CloudStack
+
+from native.drivers.network.linux import LinuxNetworkDriver
+from tests.support.aws import CLI_V1, CLI_V2, aws_cli, cli_available
+from tests.support.ec2_instances import aws_id_of
+from tests.support.guest_image import DEFAULT_CACHE_DIR, GuestImageUnavailable, guest_image
+from tests.support.server import AltoServer, ServerFactory
+from tests.support.tenants import admin_client, new_account, unique
+from tests.support.vms import succeeded
+from tests.support.zones import SimZone, add_networking
+
+libvirt = pytest.importorskip("libvirt")
+libvirt.registerErrorHandler(lambda _context, _error: None, None)
+
+BOOT_TIMEOUT = 240.0
+USER_DATA = "hello from the kvm test\n"
+
+
+def _libvirt_answers() -> bool:
+    try:
+        libvirt.open("qemu:///system").close()
+    except libvirt.libvirtError:
+        return False
+    return True
+
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0
+    or not all(
+        shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin") for tool in ("ip", "nft", "dnsmasq")
+    )
+    or not _libvirt_answers(),
+    reason="needs root, a running libvirtd (qemu:///system), iproute2, nftables and dnsmasq",
+)
+
+
+@pytest.fixture(scope="module")
+def image_dir() -> Iterator[Path]:
+    """Primary and secondary storage QEMU (running as libvirt-qemu) can reach."""
+    root = Path(tempfile.mkdtemp(prefix="alto-kvm-", dir="/var/tmp"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AltoServer]:
+    factory = ServerFactory(root=tmp_path_factory.mktemp("kvm"))
+    started = factory(extra_args=["--network-driver", "linux"])
+    try:
+        yield started
+    finally:
+        _remove_domains(started)
+        factory.close()
+        routers = LinuxNetworkDriver(state_dir=started.data_dir / "drivers" / "routers")
+        for path in sorted(routers.state_dir.glob("r-*")):
+            if path.is_dir():
+                routers.destroy(path.name)
+
+
+def _remove_domains(server: AltoServer) -> None:
+    connection = libvirt.open("qemu:///system")
+    try:
+        for name in _vm_names(server):
+            try:
+                domain = connection.lookupByName(name)
+            except libvirt.libvirtError:
+                continue
+            if domain.isActive():
+                domain.destroy()
+            domain.undefine()
+    finally:
+        connection.close()
+
+
+def _vm_names(server: AltoServer) -> list[str]:
+    admin = admin_client(server)
+    rows = admin.listVirtualMachines(listall=True).get("virtualmachine", [])
+    return [str(row["instancename"]) for row in rows if row.get("instancename")]
+
+
+def _kvm_zone(admin: CloudStack, root: Path) -> SimZone:
+    zone = admin.createZone(
+        name=unique("kvmzone"), networktype="Advanced", dns1="8.8.8.8", internaldns1="10.0.0.2"
+    )["zone"]
+    pod = admin.createPod(
+        zoneid=zone["id"],
+        name=unique("pod"),
+        gateway="10.251.0.1",
+        netmask="255.255.255.0",
+        startip="10.251.0.10",
+        endip="10.251.0.200",
+    )["pod"]
+    cluster = admin.addCluster(
+        zoneid=zone["id"], podid=pod["id"], clustername=unique("kvm"), hypervisor="KVM"
+    )["cluster"]
+    built = SimZone(zone=zone, pod=pod, cluster=cluster)
+    [host] = admin.addHost(
+        zoneid=zone["id"],
+        podid=pod["id"],
+        clusterid=cluster["id"],
+        hypervisor="KVM",
+        url="qemu:///system",
+        username="root",
+        password="unused",
+    )["host"]
+    built.hosts.append(host)
+    built.pool = admin.createStoragePool(
+        zoneid=zone["id"],
+        podid=pod["id"],
+        clusterid=cluster["id"],
+        name=unique("primary"),
+        url=f"file://{root}/primary",
+        scope="cluster",
+    )["storagepool"]
+    built.image_store = admin.addImageStore(
+        name=unique("secondary"), provider="NFS", zoneid=zone["id"], url=f"file://{root}/secondary"
+    )["imagestore"]
+    add_networking(admin, built, vlan="3900-3909")
+    built.zone = admin.updateZone(id=zone["id"], allocationstate="Enabled")["zone"]
+    return built
+
+
+def _template(admin: CloudStack, zone: SimZone, *, image: Path) -> dict[str, Any]:
+    [template] = admin.registerTemplate(
+        name=unique("guest"),
+        displaytext="the tiny test guest",
+        url=image.as_uri(),
+        zoneid=zone.id,
+        format="QCOW2",
+        hypervisor="KVM",
+        ispublic="true",
+    )["template"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        [found] = admin.listTemplates(templatefilter="all", id=template["id"])["template"]
+        if found.get("isready"):
+            return dict(found)
+        time.sleep(0.5)
+    raise AssertionError(f"template not ready: {found.get('status')}")
+
+
+def _console_until(admin: CloudStack, vm_id: str, marker: str) -> str:
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    text = ""
+    while time.monotonic() < deadline:
+        answer = admin.getVirtualMachineConsoleOutput(id=vm_id)["consoleoutput"]
+        text = base64.b64decode(answer.get("output") or "").decode(errors="replace")
+        if marker in text:
+            return text
+        time.sleep(1)
+    raise AssertionError(f"{marker!r} not on the console after {BOOT_TIMEOUT} s:\n{text}")
+
+
+@dataclass(frozen=True)
+class KvmSite:
+    zone: SimZone
+    template: dict[str, Any]
+    offering: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def site(server: AltoServer, image_dir: Path) -> KvmSite:
+    try:
+        image = guest_image(cache_dir=DEFAULT_CACHE_DIR)
+    except GuestImageUnavailable as reason:
+        pytest.skip(str(reason))
+    admin = admin_client(server)
+    zone = _kvm_zone(admin, image_dir)
+    template = _template(admin, zone, image=image.template)
+    offering = admin.createServiceOffering(
+        name=unique("tiny"), displaytext="tiny", cpunumber=1, cpuspeed=500, memory=256
+    )["serviceoffering"]
+    return KvmSite(zone=zone, template=template, offering=offering)
+
+
+def test_a_kvm_guest_boots_and_reads_its_metadata(server: AltoServer, site: KvmSite) -> None:
+    admin = admin_client(server)
+    started = time.monotonic()
+    vm = succeeded(
+        admin,
+        admin.deployVirtualMachine(
+            zoneid=site.zone.id,
+            templateid=site.template["id"],
+            serviceofferingid=site.offering["id"],
+            userdata=base64.b64encode(USER_DATA.encode()).decode(),
+        ),
+    )["virtualmachine"]
+    assert vm["state"] == "Running"
+    console = _console_until(admin, vm["id"], "ALTO-GUEST ready")
+    print(f"deploy to guest ready: {time.monotonic() - started:.1f} s")
+    instance_id = aws_id_of(server, "instance", vm["id"])
+    assert f"ALTO-GUEST instance-id={instance_id}" in console, console
+    user_data = console.split("ALTO-GUEST user-data-begin", 1)[1].split("ALTO-GUEST user-data-end")[
+        0
+    ]
+    assert user_data.strip() == USER_DATA.strip()
+
+    stopped = succeeded(admin, admin.stopVirtualMachine(id=vm["id"]))["virtualmachine"]
+    assert stopped["state"] == "Stopped"
+    succeeded(admin, admin.startVirtualMachine(id=vm["id"]))
+    again = _console_until(admin, vm["id"], "ALTO-GUEST ready")
+    assert f"ALTO-GUEST instance-id={instance_id}" in again
+
+    succeeded(admin, admin.destroyVirtualMachine(id=vm["id"], expunge=True))
+    connection = libvirt.open("qemu:///system")
+    try:
+        names = {domain.name() for domain in connection.listAllDomains()}
+    finally:
+        connection.close()
+    assert vm["instancename"] not in names
+
+
+@pytest.mark.parametrize("cli", [CLI_V1, CLI_V2])
+def test_the_aws_cli_runs_a_kvm_instance(server: AltoServer, site: KvmSite, cli: str) -> None:
+    if not cli_available(cli):
+        pytest.skip(f"{cli} is not installed")
+    admin = admin_client(server)
+    tenant = new_account(admin, endpoint=server.endpoint)
+    [zone] = aws_cli(server, tenant, "ec2", "describe-availability-zones", cli=cli)[
+        "AvailabilityZones"
+    ]
+    image_id = aws_id_of(server, "image", str(site.template["id"]))
+    launched = aws_cli(
+        server,
+        tenant,
+        "ec2",
+        "run-instances",
+        "--image-id", image_id,
+        "--instance-type", str(site.offering["name"]),
+        "--placement", f"AvailabilityZone={zone['ZoneName']}",
+        "--user-data", USER_DATA,
+        cli=cli,
+    )  # fmt: skip
+    [instance] = launched["Instances"]
+    instance_id = instance["InstanceId"]
+    aws_cli(
+        server, tenant, "ec2", "wait", "instance-running", "--instance-ids", instance_id, cli=cli
+    )
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    console = ""
+    while "ALTO-GUEST ready" not in console and time.monotonic() < deadline:
+        answer = aws_cli(
+            server, tenant, "ec2", "get-console-output", "--instance-id", instance_id, cli=cli
+        )
+        console = str(answer.get("Output") or "")
+        time.sleep(1)
+    assert f"ALTO-GUEST instance-id={instance_id}" in console, console
+    assert USER_DATA.strip() in console
+    aws_cli(server, tenant, "ec2", "terminate-instances", "--instance-ids", instance_id, cli=cli)
+    aws_cli(
+        server, tenant, "ec2", "wait", "instance-terminated", "--instance-ids", instance_id, cli=cli
+    )
