@@ -29,18 +29,7 @@ from native.api.params import (
 )
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.api.visible import anyone, enabled_zone, visible_template
-from native.model import (
-    Account,
-    Cluster,
-    Domain,
-    GuestOsType,
-    Snapshot,
-    StoragePool,
-    Template,
-    VirtualMachine,
-    Volume,
-    Zone,
-)
+from native.model import Account, Domain, GuestOsType, Snapshot, Template, Volume, Zone
 from native.services import accounts
 from native.services import tags as tagging
 from native.services.caller import Caller
@@ -48,22 +37,6 @@ from native.services.errors import InvalidParameterValue
 from native.services.os_types import default_os_type
 from native.services.templates import copies, from_volume, listing, permissions, registration
 from native.services.templates.listing import TemplateView
-
-
-def _hypervisor_of(session: Session, volume: Volume) -> str | None:
-    """The hypervisor a volume was made for: its VM's, else its template's, else its
-    storage pool's (or the pool's cluster's); None when nothing says."""
-    vm = None if volume.vm_id is None else session.get(VirtualMachine, volume.vm_id)
-    if vm is not None:
-        return vm.hypervisor_type
-    origin = None if volume.template_id is None else session.get(Template, volume.template_id)
-    if origin is not None:
-        return origin.hypervisor_type
-    pool = None if volume.pool_id is None else session.get(StoragePool, volume.pool_id)
-    if pool is None:
-        return None
-    cluster = None if pool.cluster_id is None else session.get(Cluster, pool.cluster_id)
-    return pool.hypervisor_type or (cluster.hypervisor_type if cluster is not None else None)
 
 
 class TemplateResponse(ResponseObject, object_name="template"):
@@ -778,7 +751,7 @@ class CreateTemplate(
         volume = self.volumeid
         if volume is None and self.snapshotid is not None:
             volume = ctx.session.get(Volume, self.snapshotid.volume_id)
-        found = None if volume is None else _hypervisor_of(ctx.session, volume)
+        found = None if volume is None else from_volume.hypervisor_of(ctx.session, volume)
         return found or ctx.runtime.drivers.hypervisor_types[0]
 
     def _source_os_type(self, ctx: CommandContext) -> GuestOsType:

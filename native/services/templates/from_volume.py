@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from native.drivers.storage.base import StorageDriver, StorageError
 from native.model import (
     Account,
+    Cluster,
     ImageStore,
     Snapshot,
     StoragePool,
@@ -41,6 +42,22 @@ from native.services.templates.registration import ImageSpec, add_copy, new_temp
 from native.services.visibility import can_see_account
 
 log = logging.getLogger(__name__)
+
+
+def hypervisor_of(session: Session, volume: Volume) -> str | None:
+    """The hypervisor a volume was made for: its VM's, else its template's, else its
+    storage pool's (or the pool's cluster's); None when nothing says."""
+    vm = None if volume.vm_id is None else session.get(VirtualMachine, volume.vm_id)
+    if vm is not None:
+        return vm.hypervisor_type
+    origin = None if volume.template_id is None else session.get(Template, volume.template_id)
+    if origin is not None:
+        return origin.hypervisor_type
+    pool = None if volume.pool_id is None else session.get(StoragePool, volume.pool_id)
+    if pool is None:
+        return None
+    cluster = None if pool.cluster_id is None else session.get(Cluster, pool.cluster_id)
+    return pool.hypervisor_type or (cluster.hypervisor_type if cluster is not None else None)
 
 
 @dataclass(frozen=True, kw_only=True)
