@@ -100,7 +100,7 @@ def _remove_domains(server: AltoServer) -> None:
 
 
 def _vm_names(server: AltoServer) -> list[str]:
-    admin = admin_client(server)
+    admin = admin_client(server, timeout=120)
     rows = admin.listVirtualMachines(listall=True).get("virtualmachine", [])
     return [str(row["instancename"]) for row in rows if row.get("instancename")]
 
@@ -191,7 +191,7 @@ def site(server: AltoServer, image_dir: Path) -> KvmSite:
         image = guest_image(cache_dir=DEFAULT_CACHE_DIR)
     except GuestImageUnavailable as reason:
         pytest.skip(str(reason))
-    admin = admin_client(server)
+    admin = admin_client(server, timeout=120)
     zone = _kvm_zone(admin, image_dir)
     template = _template(admin, zone, image=image.template)
     offering = admin.createServiceOffering(
@@ -201,7 +201,7 @@ def site(server: AltoServer, image_dir: Path) -> KvmSite:
 
 
 def test_a_kvm_guest_boots_and_reads_its_metadata(server: AltoServer, site: KvmSite) -> None:
-    admin = admin_client(server)
+    admin = admin_client(server, timeout=120)
     started = time.monotonic()
     vm = succeeded(
         admin,
@@ -241,7 +241,7 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(server: AltoServer, site: KvmS
 def test_the_aws_cli_runs_a_kvm_instance(server: AltoServer, site: KvmSite, cli: str) -> None:
     if not cli_available(cli):
         pytest.skip(f"{cli} is not installed")
-    admin = admin_client(server)
+    admin = admin_client(server, timeout=120)
     tenant = new_account(admin, endpoint=server.endpoint)
     [zone] = aws_cli(server, tenant, "ec2", "describe-availability-zones", cli=cli)[
         "AvailabilityZones"
