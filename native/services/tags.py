@@ -27,6 +27,7 @@ from native.model import (
     NetworkAcl,
     NetworkAclItem,
     NetworkRule,
+    Nic,
     PublicIpAddress,
     RemoteAccessVpn,
     ResourceTag,
@@ -119,6 +120,12 @@ def _acl_list_owner(session: Session, row: Any) -> int:
     return _system_account(session).id if vpc is None else vpc.account_id
 
 
+def _nic_owner(session: Session, row: Any) -> int:
+    vm = session.get(VirtualMachine, cast(Nic, row).vm_id)
+    assert vm is not None
+    return vm.account_id
+
+
 def _group_rule_owner(session: Session, row: Any) -> int:
     group = session.get(SecurityGroup, cast(SecurityGroupRule, row).security_group_id)
     assert group is not None
@@ -152,6 +159,8 @@ register_taggable("StaticRoute", StaticRoute)
 register_taggable("DhcpOptionsSet", DhcpOptionsSet)
 register_taggable("RouteTable", VpcRouteTable)
 register_taggable("InternetGateway", InternetGateway)
+# An Alto extension: CloudStack's NICs take details only, but EC2's network interfaces take tags.
+register_taggable("Nic", Nic, condition=Nic.vm_id.is_not(None), owner_of=_nic_owner)
 
 
 UNTAGGABLE = (
@@ -165,7 +174,6 @@ UNTAGGABLE = (
     "LBHealthCheckPolicy",
     "LBStickinessPolicy",
     "NetworkOffering",
-    "Nic",
     "PrivateGateway",
     "ServiceOffering",
     "Storage",
@@ -284,6 +292,20 @@ def remove_tags_of(session: Session, *, resource_type: str, resource_id: int) ->
     session.execute(
         delete(ResourceTag)
         .where(ResourceTag.resource_type == resource_type, ResourceTag.resource_id == resource_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def remove_tags_of_selected(
+    session: Session, *, resource_type: str, resource_ids: Select[Any]
+) -> None:
+    """Delete every tag of the resources whose ids `resource_ids` selects (before they go)."""
+    session.execute(
+        delete(ResourceTag)
+        .where(
+            ResourceTag.resource_type == resource_type,
+            ResourceTag.resource_id.in_(resource_ids.scalar_subquery()),
+        )
         .execution_options(synchronize_session=False)
     )
 

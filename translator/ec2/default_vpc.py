@@ -1,7 +1,8 @@
 """Each account's default VPC and its default subnet, as EC2 users expect them.
 
 The default VPC is the account's native VPC named `default` (172.31.0.0/16, the default VPC
-offering) and its default subnet the tier named `default` (172.31.0.0/20, open ACL). A native
+offering) with an internet gateway attached, so its main route table sends `0.0.0.0/0` out
+through it, and its default subnet the tier named `default` (172.31.0.0/20, open ACL). A native
 VPC lives in one zone, so the default VPC is in one zone too: the first enabled Advanced zone,
 unless the caller names another when it is first made. It is made by the first EC2 call that
 needs it (RunInstances without a subnet, CreateSecurityGroup without a VPC, AllocateAddress,
@@ -61,8 +62,15 @@ def _create(ctx: QueryContext, *, zone_uuid: str) -> str:
         start=False,
     )["vpc"]
     vpc_uuid = str(vpc["id"])
+    _attach_gateway(ctx, vpc_uuid=vpc_uuid)
     _create_subnet(ctx, vpc_uuid=vpc_uuid, zone_uuid=zone_uuid)
     return vpc_uuid
+
+
+def _attach_gateway(ctx: QueryContext, *, vpc_uuid: str) -> None:
+    gateway = ctx.call("createInternetGateway")["internetgateway"]
+    ctx.ids.aws_id("internet-gateway", str(gateway["id"]))
+    ctx.call("attachInternetGateway", id=str(gateway["id"]), vpcid=vpc_uuid)
 
 
 def _create_subnet(ctx: QueryContext, *, vpc_uuid: str, zone_uuid: str) -> str:

@@ -9,7 +9,7 @@
 A filter maps an item (already in its EC2 output shape) to the values it has for that name;
 an item matches a filter when any value matches any of the filter's values (`*` and `?` are
 wildcards); it matches the request when it matches every filter. `tag:<key>`, `tag-key` and
-`tag-value` work on every item with `Tags`.
+`tag-value` work on every item with `Tags` (or `TagSet`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ FilterFunction = Callable[[Item], Iterable[Any]]
 
 
 def _tags(item: Item) -> list[dict[str, str]]:
-    return list(item.get("Tags") or [])
+    return list(item.get("Tags") or item.get("TagSet") or [])
 
 
 TAG_FILTERS: Mapping[str, FilterFunction] = {

@@ -363,6 +363,11 @@ def _finish(
     if added:
         _add_details(ctx, uuid, added)
     tag_resources(ctx, resource_type="volume", uuids=volume_uuids, tags=volume_tags)
+    nic_tags = specified_tags(params, "network-interface")
+    if nic_tags:
+        vm = ctx.call("listVirtualMachines", id=uuid, listall=True)["virtualmachine"][0]
+        nics = [str(nic["id"]) for nic in vm.get("nic") or []]
+        tag_resources(ctx, resource_type="network-interface", uuids=nics, tags=nic_tags)
 
 
 def _public_address(ctx: QueryContext, launch: Launch, launched: _Launched, uuid: str) -> str:

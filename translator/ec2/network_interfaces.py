@@ -25,6 +25,7 @@ def _item(
     ids: Mapping[str, str],
     vpc_of: Mapping[str, str],
     zones: Mapping[str, str],
+    tags: Mapping[str, list[dict[str, str]]],
 ) -> dict[str, Any]:
     eni = ids[str(nic["id"])]
     network = str(nic["networkid"])
@@ -60,8 +61,17 @@ def _item(
         "OwnerId": ctx.account_id,
         "RequesterManaged": False,
         "SourceDestCheck": True,
-        "TagSet": [],
+        "TagSet": tags.get(str(nic["id"]), []),
     }
+
+
+def _nic_tags(ctx: QueryContext) -> dict[str, list[dict[str, str]]]:
+    found: dict[str, list[dict[str, str]]] = {}
+    for row in ctx.listing("listTags", "tag", resourcetype="Nic", listall=True):
+        found.setdefault(str(row["resourceid"]), []).append(
+            {"Key": str(row["key"]), "Value": str(row["value"])}
+        )
+    return found
 
 
 def interface_items(ctx: QueryContext) -> list[dict[str, Any]]:
@@ -78,8 +88,9 @@ def interface_items(ctx: QueryContext) -> list[dict[str, Any]]:
     groups = [str(group["id"]) for vm in vms for group in vm.get("securitygroup") or []]
     ids.update(ctx.ids.aws_ids("security-group", groups))
     zones = az_names(ctx)
+    tags = _nic_tags(ctx)
     return [
-        _item(ctx, vm, nic, ids=ids, vpc_of=vpc_of, zones=zones)
+        _item(ctx, vm, nic, ids=ids, vpc_of=vpc_of, zones=zones, tags=tags)
         for vm, nic in pairs
         if str(nic["id"]) in ids
     ]
@@ -113,7 +124,6 @@ INTERFACES = Describer(
         "source-dest-check": lambda eni: [eni["SourceDestCheck"]],
     },
     key=lambda eni: str(eni["NetworkInterfaceId"]),
-    tags=False,
 )
 
 

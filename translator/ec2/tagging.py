@@ -26,6 +26,7 @@ NATIVE_TAG_TYPES: Mapping[str, str] = {
     "route-table": "RouteTable",
     "dhcp-options": "DhcpOptionsSet",
     "internet-gateway": "InternetGateway",
+    "network-interface": "Nic",
 }
 """EC2 resource type (as in TagSpecifications and DescribeTags) → native resource type."""
 

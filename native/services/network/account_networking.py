@@ -3,7 +3,7 @@
 In order, each step in short transactions of the caller's choosing (`steps`): its site-to-
 site VPN connections, customer gateways and VPN gateways; its VPN users; its networks
 (VPC tiers first, each as deleteNetwork does, which needs its VMs expunged already); its
-VPCs; whatever public IPs it still holds (with their rules); its security groups.
+VPCs; its internet gateways (detached by then); whatever public IPs it still holds (with their rules); its security groups.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from native.model import (
+    InternetGateway,
     Network,
     PublicIpAddress,
     SecurityGroup,
@@ -26,7 +27,14 @@ from native.model import (
     VpnUser,
 )
 from native.services import tags
-from native.services.network import guest_networks, ipam, public_ips, rules, vpcs
+from native.services.network import (
+    guest_networks,
+    internet_gateways,
+    ipam,
+    public_ips,
+    rules,
+    vpcs,
+)
 from native.services.runtime import Runtime
 
 Step = tuple[str, Callable[[Session], None]]
@@ -66,6 +74,16 @@ def _vpc_action(runtime: Runtime, vpc_id: int) -> Callable[[Session], None]:
         vpc = session.get(Vpc, vpc_id)
         if vpc is not None and vpc.removed is None:
             vpcs.destroy_vpc(session, runtime, vpc=vpc)
+
+    return action
+
+
+def _drop_gateways(account_id: int) -> Callable[[Session], None]:
+    def action(session: Session) -> None:
+        owned = select(InternetGateway).where(InternetGateway.account_id == account_id)
+        for gateway in session.scalars(owned).all():
+            gateway.vpc_id = None
+            internet_gateways.delete(session, gateway=gateway)
 
     return action
 
@@ -120,6 +138,7 @@ def _steps(session: Session, runtime: Runtime, *, account_id: int) -> Iterator[S
         select(Vpc.id, Vpc.uuid).where(Vpc.account_id == account_id, Vpc.removed.is_(None))
     ).all():
         yield f"VPC {uuid}", _vpc_action(runtime, vpc_id)
+    yield "internet gateways", _drop_gateways(account_id)
     for ip_id, address in session.execute(
         select(PublicIpAddress.id, PublicIpAddress.address).where(
             PublicIpAddress.account_id == account_id, PublicIpAddress.state == ipam.ALLOCATED

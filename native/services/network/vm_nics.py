@@ -36,6 +36,7 @@ from native.model import (
     VirtualMachine,
     Zone,
 )
+from native.services import tags
 from native.services.caller import Caller
 from native.services.errors import (
     CloudError,
@@ -307,6 +308,9 @@ def release_vm(session: Session, *, vm: VirtualMachine) -> set[int]:
         if ip_id is not None:
             rules.untie_if_unused(session, ip_id=ip_id)
     session.execute(delete(SecurityGroupVm).where(SecurityGroupVm.vm_id == vm.id))
+    tags.remove_tags_of_selected(
+        session, resource_type="Nic", resource_ids=select(Nic.id).where(Nic.vm_id == vm.id)
+    )
     session.execute(delete(Nic).where(Nic.vm_id == vm.id))
     session.flush()
     return touched
@@ -520,12 +524,13 @@ def check_removable(session: Session, *, vm: VirtualMachine, nic: Nic) -> Networ
 
 
 def remove_nic(session: Session, runtime: Runtime, *, vm: VirtualMachine, nic: Nic) -> None:
-    """Remove a VM's NIC and re-apply its network's router; if the router fails the NIC
-    is back and the 534 propagates. 431 as `check_removable`. Commits."""
+    """Remove a VM's NIC and then its tags, and re-apply its network's router; if the router
+    fails the NIC is back (same id, tags kept) and the 534 propagates. 431 as `check_removable`. Commits."""
     network = check_removable(session, vm=vm, nic=nic)
     kept = {
         column: getattr(nic, column)
         for column in (
+            "id",
             "uuid",
             "vm_id",
             "network_id",
@@ -544,6 +549,8 @@ def remove_nic(session: Session, runtime: Runtime, *, vm: VirtualMachine, nic: N
         undo_session.add(Nic(**kept))
 
     _apply_routers(session, runtime, vm=vm, networks=[network], undo=undo)
+    tags.remove_tags_of(session, resource_type="Nic", resource_id=kept["id"])
+    session.commit()
 
 
 def check_default_change(session: Session, *, vm: VirtualMachine, nic: Nic) -> Network:

@@ -340,6 +340,8 @@ def test_networking_goes_with_the_account(
     )["vpc"]
     routers = {path.name for path in router_root.glob("r-*")} - earlier
     assert len(routers) == 2
+    gateway = client.createInternetGateway()["internetgateway"]
+    client.attachInternetGateway(id=gateway["id"], vpcid=vpc["id"])
 
     succeeded(admin, admin.deleteAccount(id=tenant.id))
 
@@ -350,9 +352,10 @@ def test_networking_goes_with_the_account(
             or visible(admin.listPublicIpAddresses, "publicipaddress", domainid=domain["id"])
             or visible(admin.listSecurityGroups, "securitygroup", domainid=domain["id"])
             or visible(admin.listPortForwardingRules, "portforwardingrule", domainid=domain["id"])
+            or visible(admin.listInternetGateways, "internetgateway", domainid=domain["id"])
         )
 
-    eventually(released, what="the account's networks, VPC, IPs and groups released")
+    eventually(released, what="the account's networks, VPC, gateway, IPs and groups released")
     eventually(
         lambda: not any((router_root / name).exists() for name in routers),
         what="the account's routers destroyed",

@@ -14,6 +14,7 @@ from cs import CloudStack
 
 from tests.support.api import api_error, wait_for_job
 from tests.support.tenants import Tenant, new_account, unique
+from tests.support.vms import deploy, offering, ready_template, succeeded
 from tests.support.zones import build_zone
 
 
@@ -196,3 +197,21 @@ def test_tags_on_a_volume(admin: CloudStack, tenant: Tenant, tmp_path: Path) -> 
         client.createTags, resourcetype="Template", resourceids=volume_id, tags=tag_list({"x": "y"})
     )
     assert error.errorcode == 431
+
+
+def test_tags_on_a_vm_nic_go_with_it(admin: CloudStack, tenant: Tenant, tmp_path: Path) -> None:
+    zone = build_zone(admin, root=tmp_path, hosts=1)
+    client = tenant.client()
+    vm = deploy(client, zone, offering(admin), ready_template(admin, zone, root=tmp_path))
+    nic_id = vm["nic"][0]["id"]
+
+    create_tags(client, resourcetype="Nic", resourceids=[nic_id], tags={"role": "web"})
+    assert tags_of(client, resourcetype="Nic", resourceid=nic_id) == {"role": "web"}
+    stranger = new_account(admin, endpoint=tenant.endpoint).client()
+    error = api_error(
+        stranger.createTags, resourcetype="Nic", resourceids=nic_id, tags=tag_list({"x": "y"})
+    )
+    assert error.errorcode == 431
+
+    succeeded(admin, admin.destroyVirtualMachine(id=vm["id"], expunge=True))
+    assert tags_of(admin, resourcetype="Nic", resourceid=nic_id, listall=True) == {}

@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.aws import aws_client
+from tests.support.ec2_instances import ec2_site
 from tests.support.ec2_vpc import az_of, new_vpc
 from tests.support.server import AltoServer
 from tests.support.tenants import Tenant, new_account
@@ -78,6 +79,47 @@ def test_instance_nic_is_a_network_interface_of_its_subnet(
         )
         == "InvalidNetworkInterfaceID.NotFound"
     )
+
+
+def test_network_interfaces_take_tags(
+    alto_server: AltoServer,
+    tenant: Tenant,
+    admin: Any,
+    ec2_zone: SimZone,
+    ec2_template: dict[str, Any],
+    ec2_offering: dict[str, Any],
+) -> None:
+    site = ec2_site(alto_server, tenant, ec2_zone, ec2_template, ec2_offering)
+    ec2 = site.ec2
+    launched = site.run(
+        TagSpecifications=[
+            {"ResourceType": "network-interface", "Tags": [{"Key": "role", "Value": "web"}]}
+        ]
+    )
+    instance_id = launched["Instances"][0]["InstanceId"]
+    by_instance = [{"Name": "attachment.instance-id", "Values": [instance_id]}]
+    [eni] = ec2.describe_network_interfaces(Filters=by_instance)["NetworkInterfaces"]
+    eni_id = eni["NetworkInterfaceId"]
+    assert eni["TagSet"] == [{"Key": "role", "Value": "web"}]
+
+    ec2.create_tags(Resources=[eni_id], Tags=[{"Key": "Name", "Value": "front"}])
+    named = ec2.describe_network_interfaces(Filters=[{"Name": "tag:Name", "Values": ["front"]}])
+    assert [found["NetworkInterfaceId"] for found in named["NetworkInterfaces"]] == [eni_id]
+    described = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [eni_id]}])["Tags"]
+    assert sorted((tag["Key"], tag["Value"], tag["ResourceType"]) for tag in described) == [
+        ("Name", "front", "network-interface"),
+        ("role", "web", "network-interface"),
+    ]
+    ec2.delete_tags(Resources=[eni_id], Tags=[{"Key": "role"}])
+    [eni] = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"]
+    assert eni["TagSet"] == [{"Key": "Name", "Value": "front"}]
+
+    stranger = aws_client(alto_server, new_account(admin, endpoint=alto_server.endpoint), "ec2")
+    assert (
+        _code(stranger.create_tags, Resources=[eni_id], Tags=[{"Key": "k", "Value": "v"}])
+        == "InvalidNetworkInterfaceID.NotFound"
+    )
+    ec2.terminate_instances(InstanceIds=[instance_id])
 
 
 def test_unknown_interfaces(alto_server: AltoServer, tenant: Tenant) -> None:

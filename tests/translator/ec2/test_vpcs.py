@@ -150,6 +150,25 @@ def test_create_default_vpc_once(ec2: Any) -> None:
     assert hostnames["EnableDnsHostnames"]["Value"] is True
 
 
+def test_default_vpc_reaches_the_internet_through_its_own_gateway(ec2: Any) -> None:
+    vpc_id = ec2.create_default_vpc()["Vpc"]["VpcId"]
+    attached = ec2.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
+    )["InternetGateways"]
+    assert len(attached) == 1
+    assert attached[0]["Attachments"] == [{"VpcId": vpc_id, "State": "available"}]
+    [main] = ec2.describe_route_tables(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "association.main", "Values": ["true"]},
+        ]
+    )["RouteTables"]
+    routes = {route["DestinationCidrBlock"]: route["GatewayId"] for route in main["Routes"]}
+    assert routes == {"172.31.0.0/16": "local", "0.0.0.0/0": attached[0]["InternetGatewayId"]}
+    [subnet] = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    assert subnet["DefaultForAz"] is True and subnet["MapPublicIpOnLaunch"] is True
+
+
 def test_another_account_sees_none_of_the_vpcs(
     ec2: Any, az: str, alto_server: AltoServer, admin: Any
 ) -> None:
