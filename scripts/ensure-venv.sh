@@ -31,3 +31,16 @@ alto_ensure_venv() {
         touch "$alto_stamp"
     fi
 }
+
+# qemu-img resizes QCOW2 volumes (native/drivers/storage/disk_images.py); installed with
+# apt-get when running as root and it is missing, else Alto reports the need when it arises.
+alto_ensure_disk_tools() {
+    if command -v qemu-img >/dev/null 2>&1 || [ "$(id -u)" != 0 ] \
+            || ! command -v apt-get >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "alto: installing qemu-utils (qemu-img)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends qemu-utils; } \
+        || echo "alto: qemu-utils not installed: QCOW2 volumes cannot be resized" >&2
+}

@@ -14,7 +14,8 @@ Each round (run by one management server, see `periodic.claim_round`):
    go to HA (`ha.recover_vms_of_down_hosts`); a host silent for less time goes Alert.
 5. A VM Running in the database but absent (or off) on its answering host was stopped
    out of band: it is marked Stopped and its capacity released. VMs in the middle of a
-   transition (Starting, Stopping, Migrating) are left alone.
+   transition (Starting, Stopping, Migrating) are left alone. A VM of ours the host runs
+   that the database does not place there is stopped with an alert (`stray_vms`).
 
 Status changes are compare-and-swap on `host.status`, so of two servers racing on one
 host only one records the change and runs its consequences. Rounds run every
@@ -37,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from native.drivers.hypervisor.base import DriverError, HostAccess, HypervisorDriver, PowerState
 from native.model import Host, VirtualMachine, utcnow
-from native.services import alerts, ha, vm_orchestrator
+from native.services import alerts, ha, stray_vms, vm_orchestrator
 from native.services.errors import CloudError
 from native.services.events import record_event
 from native.services.host_access import host_access, host_driver
@@ -236,9 +237,18 @@ def _settle(
     for host in answered:
         if host.status != UP:
             _came_back(runtime, host, answers[host.id])
-        sync_power_states(
-            runtime, host=host, reported=answers[host.id].vms, running=running.get(host.id, ())
-        )
+        reported = answers[host.id].vms
+        sync_power_states(runtime, host=host, reported=reported, running=running.get(host.id, ()))
+        if reported is not None:
+            stray_vms.stop_strays(
+                runtime,
+                host_id=host.id,
+                host_label=host.label,
+                driver=host.driver,
+                access=host.access,
+                reported=reported,
+                expected={vm.instance_name for vm in running.get(host.id, ())},
+            )
     now = utcnow()
     silent = [host for host in hosts if not answers[host.id].answered]
     overdue = [

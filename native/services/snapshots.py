@@ -16,6 +16,7 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from native.drivers.storage import disk_images
 from native.drivers.storage.base import StorageError
 from native.model import (
     Account,
@@ -393,8 +394,9 @@ def revert_snapshot(
         image_store_driver(runtime, store).copy_to(
             source=snapshot.install_path, target=target, target_path=volume.path
         )
-        if target.size(path=volume.path) != volume.size:
-            target.resize(path=volume.path, size=volume.size)
+        path, image_format = volume.path, volume.format
+        if disk_images.virtual_size(target, path=path, image_format=image_format) != volume.size:
+            disk_images.resize(target, path=path, image_format=image_format, size=volume.size)
     except StorageError as exc:
         raise ResourceUnavailable(
             f"Unable to revert volume {volume.name} to snapshot {snapshot.name}: {exc}",
@@ -464,8 +466,7 @@ def create_from_snapshot(
     target = pool_driver(runtime, pool)
     try:
         image_store_driver(runtime, store).copy_to(source=source, target=target, target_path=path)
-        if target.size(path=path) < volume.size:
-            target.resize(path=path, size=volume.size)
+        disk_images.grow(target, path=path, image_format=volume.format, size=volume.size)
     except StorageError as exc:
         delete_volume_data(runtime, pool=pool, path=path)
         raise ResourceUnavailable(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from native.drivers.storage import disk_images
 from native.model import (
     Account,
     AffinityGroup,
@@ -336,6 +337,7 @@ def _add_volumes(
         device_id=0,
         size=sizes[0],
         template_id=None if from_iso else spec.template.id,
+        format=disk_images.RAW if from_iso else spec.template.format,
         disk_offering_id=spec.disk_offering.id if from_iso and spec.disk_offering else None,
         provisioning_type=spec.offering.provisioning_type,
     )
@@ -352,6 +354,7 @@ def _add_volumes(
                 vm_id=vm.id,
                 device_id=1,
                 size=sizes[1],
+                format=disk_images.RAW,
                 disk_offering_id=spec.disk_offering.id,
                 provisioning_type=spec.disk_offering.provisioning_type,
             )

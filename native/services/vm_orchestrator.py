@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from native.drivers.hypervisor.base import DiskSpec, DriverError, PowerState, VmSpec
+from native.drivers.storage import disk_images
 from native.drivers.storage.base import StorageError
 from native.model import (
     DiskOffering,
@@ -266,18 +267,18 @@ def _create_volume(
     )
     steps.on_undo(_undo_volume_data(runtime, pool.id, path))
     if template is not None:
-        _grow(runtime, pool=pool, path=path, size=volume.size)
+        _grow(runtime, pool=pool, path=path, image_format=volume.format, size=volume.size)
     volume.path = path
     volume.state = READY
     volume.update_count += 1
     steps.commit()
 
 
-def _grow(runtime: Runtime, *, pool: StoragePool, path: str, size: int) -> None:
-    store = pool_driver(runtime, pool)
+def _grow(runtime: Runtime, *, pool: StoragePool, path: str, image_format: str, size: int) -> None:
     try:
-        if store.size(path=path) < size:
-            store.resize(path=path, size=size)
+        disk_images.grow(
+            pool_driver(runtime, pool), path=path, image_format=image_format, size=size
+        )
     except StorageError as exc:
         raise ResourceUnavailable(f"Unable to resize volume on pool {pool.name}: {exc}") from None
 

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from native.drivers.storage import disk_images
 from native.drivers.storage.base import StorageError
 from native.model import (
     Account,
@@ -188,6 +189,15 @@ class NewVolume:
     display: bool = True
 
 
+def _image_format(session: Session, spec: NewVolume) -> str:
+    """A snapshot's volume's image format for a volume made from it; RAW for an empty one."""
+    if spec.snapshot is None:
+        return disk_images.RAW
+    source = session.get(Volume, spec.snapshot.volume_id)
+    assert source is not None
+    return source.format
+
+
 def _size_and_offering(
     session: Session, settings: Settings, spec: NewVolume
 ) -> tuple[int, DiskOffering | None]:
@@ -255,6 +265,7 @@ def allocate_volume(
         size=size,
         disk_offering_id=None if offering is None else offering.id,
         snapshot_id=None if spec.snapshot is None else spec.snapshot.id,
+        format=_image_format(session, spec),
         provisioning_type="thin" if offering is None else offering.provisioning_type,
         min_iops=min_iops,
         max_iops=max_iops,
@@ -469,7 +480,9 @@ def resize_volume(
         pool = session.get(StoragePool, volume.pool_id)
         assert pool is not None
         try:
-            pool_driver(runtime, pool).resize(path=volume.path, size=size)
+            disk_images.resize(
+                pool_driver(runtime, pool), path=volume.path, image_format=volume.format, size=size
+            )
         except StorageError as exc:
             raise ResourceUnavailable(f"Unable to resize volume {volume.name}: {exc}") from None
         claim(session, volume, states=(VolumeState.RESIZING,), to=before[0])

@@ -145,6 +145,10 @@ class HypervisorDriver(abc.ABC):
         """The power state of every VM the host runs, by name (the power-state sync)."""
 
     @abc.abstractmethod
+    def vm_uuids(self, host: HostAccess) -> dict[str, str]:
+        """The uuid of every VM the host has (running or not), by name."""
+
+    @abc.abstractmethod
     def migrate_vm(self, source: HostAccess, target: HostAccess, spec: VmSpec) -> None:
         """Live-migrate a running VM. On failure it still runs on `source` only."""
 

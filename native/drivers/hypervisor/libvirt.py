@@ -273,11 +273,12 @@ class LibvirtDriver(HypervisorDriver):
             if domain is None:
                 return
             with _errors(f"Stopping VM {name}"):
+                persistent = domain.isPersistent()
                 if not force and domain.isActive():
                     self._shut_down(domain)
                 if domain.isActive():
                     domain.destroy()
-                if domain.isPersistent():
+                if persistent:
                     domain.undefineFlags(_UNDEFINE_FLAGS)
         self._log(name).unlink(missing_ok=True)
 
@@ -310,6 +311,12 @@ class LibvirtDriver(HypervisorDriver):
             return {
                 str(domain.name()): _POWER_STATES.get(domain.state()[0], PowerState.UNKNOWN)
                 for domain in conn.listAllDomains(0)
+            }
+
+    def vm_uuids(self, host: HostAccess) -> dict[str, str]:
+        with self._connection(host) as conn, _errors(f"Listing the VMs of {host.url}"):
+            return {
+                str(domain.name()): str(domain.UUIDString()) for domain in conn.listAllDomains(0)
             }
 
     def migrate_vm(self, source: HostAccess, target: HostAccess, spec: VmSpec) -> None:

@@ -211,6 +211,11 @@ class SimulatorDriver(HypervisorDriver):
             self._behave(state, "ping")
             return {name: PowerState(vm["power"]) for name, vm in state["vms"].items()}
 
+    def vm_uuids(self, host: HostAccess) -> dict[str, str]:
+        with self._locked(host) as state:
+            self._behave(state, "ping")
+            return {name: str(vm["uuid"]) for name, vm in state["vms"].items()}
+
     def migrate_vm(self, source: HostAccess, target: HostAccess, spec: VmSpec) -> None:
         with self._locked(target) as arriving:
             self._behave(arriving, "migrate_vm")

@@ -28,6 +28,10 @@ class LocalStore(StorageDriver):
             raise StorageError(f"Path {path} leaves the store {self.root}")
         return target
 
+    def file(self, path: str) -> Path:
+        """The local file of the object at `path` (for tools that work on files)."""
+        return self._file(path)
+
     def stats(self) -> StoreStats:
         try:
             self.root.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from native.drivers.storage.base import StorageDriver, StorageError
+from native.drivers.storage.disk_images import qcow2_virtual_size
 from native.model import Account, ImageStore, ManagementServer, Template, TemplateStore, utcnow
 from native.services import limits
 from native.services.errors import ResourceLimitExceeded
@@ -61,7 +62,6 @@ PROGRESS_INTERVAL = 0.5
 ROUND_INTERVAL = 1.0
 CONNECT_TIMEOUT = 30.0
 READ_SIZE = 256 * 1024
-QCOW2_MAGIC = b"QFI\xfb"
 
 
 class DownloadFailed(Exception):
@@ -407,10 +407,10 @@ def virtual_size(driver: StorageDriver, *, path: str, image_format: str, physica
     if image_format != "QCOW2":
         return physical
     with driver.read(path=path) as stream:
-        header = stream.read(32)
-    if len(header) < 32 or header[:4] != QCOW2_MAGIC:
+        size = qcow2_virtual_size(stream.read(32))
+    if size is None:
         raise DownloadFailed("the file is not a valid QCOW2 image (no qcow2 header)")
-    return int.from_bytes(header[24:32], "big")
+    return size
 
 
 def finish_copy(

@@ -14,8 +14,11 @@ what the test guest is built with (see `tests.support.guest_image`).
 from __future__ import annotations
 
 import base64
+import contextlib
+import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -40,6 +43,7 @@ libvirt.registerErrorHandler(lambda _context, _error: None, None)
 
 BOOT_TIMEOUT = 240.0
 USER_DATA = "hello from the kvm test\n"
+GIB = 1 << 30
 
 
 def _libvirt_answers() -> bool:
@@ -200,7 +204,46 @@ def site(server: AltoServer, image_dir: Path) -> KvmSite:
     return KvmSite(zone=zone, template=template, offering=offering)
 
 
-def test_a_kvm_guest_boots_and_reads_its_metadata(server: AltoServer, site: KvmSite) -> None:
+def _virtual_size(path: Path) -> int:
+    info = subprocess.run(
+        ["qemu-img", "info", "-U", "--output=json", str(path)], check=True, capture_output=True
+    )
+    return int(json.loads(info.stdout)["virtual-size"])
+
+
+def _domain_definition(name: str) -> str:
+    connection = libvirt.open("qemu:///system")
+    try:
+        return str(connection.lookupByName(name).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    finally:
+        connection.close()
+
+
+def _a_stray_copy_is_stopped(admin: CloudStack, *, name: str, definition: str) -> None:
+    """Started behind Alto's back, a Stopped VM's domain is stopped by the next ping round,
+    with an alert."""
+    connection = libvirt.open("qemu:///system")
+    try:
+        domain = connection.defineXML(definition)
+        admin.updateConfiguration(name="ping.interval", value="3")
+        with contextlib.suppress(libvirt.libvirtError):
+            domain.create()  # a ping round may stop it before create() returns
+        try:
+            deadline = time.monotonic() + 60
+            while name in {d.name() for d in connection.listAllDomains()}:
+                assert time.monotonic() < deadline, f"stray domain {name} still defined"
+                time.sleep(0.5)
+        finally:
+            admin.updateConfiguration(name="ping.interval", value="60")
+    finally:
+        connection.close()
+    alerts = admin.listAlerts(type="8").get("alert", [])
+    assert any(f"VM {name} " in alert["description"] for alert in alerts), alerts
+
+
+def test_a_kvm_guest_boots_and_reads_its_metadata(
+    server: AltoServer, site: KvmSite, image_dir: Path
+) -> None:
     admin = admin_client(server, timeout=120)
     started = time.monotonic()
     vm = succeeded(
@@ -210,9 +253,12 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(server: AltoServer, site: KvmS
             templateid=site.template["id"],
             serviceofferingid=site.offering["id"],
             userdata=base64.b64encode(USER_DATA.encode()).decode(),
+            rootdisksize=1,
         ),
     )["virtualmachine"]
     assert vm["state"] == "Running"
+    [root] = admin.listVolumes(virtualmachineid=vm["id"], type="ROOT")["volume"]
+    assert _virtual_size(image_dir / "primary" / "volumes" / root["id"]) == GIB
     console = _console_until(admin, vm["id"], "ALTO-GUEST ready")
     print(f"deploy to guest ready: {time.monotonic() - started:.1f} s")
     instance_id = aws_id_of(server, "instance", vm["id"])
@@ -222,8 +268,24 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(server: AltoServer, site: KvmS
     ]
     assert user_data.strip() == USER_DATA.strip()
 
+    disk = admin.createDiskOffering(name=unique("data"), displaytext="data", customized=True)
+    volume = succeeded(
+        admin,
+        admin.createVolume(
+            name=unique("data"),
+            zoneid=site.zone.id,
+            diskofferingid=disk["diskoffering"]["id"],
+            size=1,
+        ),
+    )["volume"]
+    succeeded(admin, admin.attachVolume(id=volume["id"], virtualmachineid=vm["id"]))
+    _console_until(admin, vm["id"], "ALTO-GUEST disks: vda vdb")
+    succeeded(admin, admin.detachVolume(id=volume["id"]))
+
+    definition = _domain_definition(vm["instancename"])
     stopped = succeeded(admin, admin.stopVirtualMachine(id=vm["id"]))["virtualmachine"]
     assert stopped["state"] == "Stopped"
+    _a_stray_copy_is_stopped(admin, name=vm["instancename"], definition=definition)
     succeeded(admin, admin.startVirtualMachine(id=vm["id"]))
     again = _console_until(admin, vm["id"], "ALTO-GUEST ready")
     assert f"ALTO-GUEST instance-id={instance_id}" in again

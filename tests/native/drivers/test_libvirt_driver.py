@@ -86,6 +86,8 @@ def test_start_list_and_stop(driver: LibvirtDriver, test_hypervisor: Any) -> Non
     driver.start_vm(HOST, forced)
     states = driver.vm_states(HOST)
     assert states[graceful.name] == states[forced.name] == PowerState.ON
+    uuids = driver.vm_uuids(HOST)
+    assert (uuids[graceful.name], uuids[forced.name]) == (graceful.uuid, forced.uuid)
     test_hypervisor.lookupByName(forced.name).suspend()
     assert driver.vm_states(HOST)[forced.name] == PowerState.ON
     with pytest.raises(DriverError, match="already runs"):

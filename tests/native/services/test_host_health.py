@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,8 +164,16 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
 
 
 def _add_vm(
-    world: World, host: Host, name: str, *, ha: bool = False, state: str = "Running"
+    world: World,
+    host: Host,
+    name: str,
+    *,
+    ha: bool = False,
+    state: str = "Running",
+    running_on: Host | None = None,
 ) -> None:
+    """A VM in the database on `host` (none when Stopped), powered on on `running_on`
+    (default: `host`)."""
     with world.runtime.db.session() as session:
         admin = session.scalars(select(User).where(User.username == "admin")).one()
         account = session.get(Account, admin.account_id)
@@ -187,18 +196,19 @@ def _add_vm(
             )  # fmt: skip
             session.add(template)
         session.flush()
-        session.add(
-            VirtualMachine(
-                name=name, instance_name=name, state=state, account_id=account.id,
-                domain_id=account.domain_id, user_id=admin.id, zone_id=host.zone_id,
-                host_id=host.id, service_offering_id=offering.id, template_id=template.id,
-                hypervisor_type="Simulator", cpu_number=1, cpu_speed=500, memory=256,
-                ha_enabled=ha,
-            )
+        vm = VirtualMachine(
+            name=name, instance_name=name, state=state, account_id=account.id,
+            domain_id=account.domain_id, user_id=admin.id, zone_id=host.zone_id,
+            host_id=None if state == "Stopped" else host.id, service_offering_id=offering.id,
+            template_id=template.id, hypervisor_type="Simulator", cpu_number=1, cpu_speed=500,
+            memory=256, ha_enabled=ha,
         )  # fmt: skip
+        session.add(vm)
+        session.flush()
+        uuid = vm.uuid
     driver = world.runtime.drivers.hypervisor("Simulator")
-    spec = VmSpec(name=name, uuid=name, cpu_number=1, cpu_speed=500, memory=256)
-    driver.start_vm(world.access(host), spec)
+    spec = VmSpec(name=name, uuid=uuid, cpu_number=1, cpu_speed=500, memory=256)
+    driver.start_vm(world.access(running_on or host), spec)
 
 
 def _vm(world: World, name: str) -> tuple[str, int | None]:
@@ -306,3 +316,36 @@ def test_a_vm_stopped_out_of_band_is_marked_stopped(world: World, calls: Calls) 
     assert _vm(world, "on-the-move") == ("Migrating", host.id)
     assert _vm(world, "still-here") == ("Running", host.id)
     assert world.status(host) == "Up"
+
+
+def test_vms_the_database_does_not_place_on_a_host_are_stopped_there(
+    world: World, calls: Calls
+) -> None:
+    host, other = world.hosts[1], world.hosts[2]
+    driver = world.runtime.drivers.hypervisor("Simulator")
+    _add_vm(world, host, "left-on", state="Stopped")
+    _add_vm(world, other, "twice", running_on=host)
+    twice_at_home = VmSpec(name="twice", uuid="", cpu_number=1, cpu_speed=500, memory=256)
+    driver.start_vm(world.access(other), twice_at_home)
+    _add_vm(world, host, "coming-up", state="Starting")
+    foreign = VmSpec(
+        name="not-ours", uuid=str(uuid.uuid4()), cpu_number=1, cpu_speed=500, memory=256
+    )
+    driver.start_vm(world.access(host), foreign)
+    _add_vm(world, host, "at-home")
+    world.last_heard(host, seconds_ago=90)
+    world.last_heard(other, seconds_ago=90)
+
+    host_health.run_round(world.runtime)
+
+    assert set(driver.vm_states(world.access(host))) == {"coming-up", "not-ours", "at-home"}
+    assert set(driver.vm_states(world.access(other))) == {"twice"}
+    assert _vm(world, "left-on") == ("Stopped", None)
+    assert _vm(world, "twice") == ("Running", other.id)
+    stray = (Alert.alert_type == 8) & Alert.description.contains(f"on host {host.name}")
+    assert world.count(Alert, stray) == 2
+    assert world.count(Event, Event.event_type == "VM.STOP", Event.level == "WARN") == 2
+    assert calls.stopped == []
+
+    host_health.run_round(world.servers[1])
+    assert world.count(Alert, stray) == 2

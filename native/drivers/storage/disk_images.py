@@ -1,0 +1,71 @@
+"""Disk images on a store: the size a VM sees, and growing it, by image format.
+
+A RAW image's virtual size is its file size, so it grows with the store's `resize`. A QCOW2
+image's virtual size is in its header; it grows with `qemu-img resize`, which needs the file
+on a filesystem this server reaches (a `LocalStore`, which an NFS store is too).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from native.drivers.storage.base import StorageDriver, StorageError
+from native.drivers.storage.local import LocalStore
+
+QCOW2 = "QCOW2"
+RAW = "RAW"
+QCOW2_MAGIC = b"QFI\xfb"
+RESIZE_TIMEOUT = 120.0
+
+
+def qcow2_virtual_size(header: bytes) -> int | None:
+    """The virtual size in a qcow2 header (bytes 24..32, big-endian); None if `header` is
+    not the start of a qcow2 image."""
+    if len(header) < 32 or header[:4] != QCOW2_MAGIC:
+        return None
+    return int.from_bytes(header[24:32], "big")
+
+
+def virtual_size(store: StorageDriver, *, path: str, image_format: str) -> int:
+    """The size of the disk a VM sees in the image at `path`; StorageError for a QCOW2
+    image without a qcow2 header."""
+    if image_format != QCOW2:
+        return store.size(path=path)
+    with store.read(path=path) as stream:
+        size = qcow2_virtual_size(stream.read(32))
+    if size is None:
+        raise StorageError(f"{path} is not a valid QCOW2 image (no qcow2 header)")
+    return size
+
+
+def grow(store: StorageDriver, *, path: str, image_format: str, size: int) -> None:
+    """Make the disk in the image at `path` at least `size` bytes (a larger one is left as
+    it is). StorageError when it cannot: a QCOW2 image off a local filesystem, or no
+    `qemu-img` on this server."""
+    if virtual_size(store, path=path, image_format=image_format) >= size:
+        return
+    resize(store, path=path, image_format=image_format, size=size)
+
+
+def resize(store: StorageDriver, *, path: str, image_format: str, size: int) -> None:
+    """Set the disk in the image at `path` to `size` bytes (the caller checked that a
+    shrink is allowed); StorageError as `grow`."""
+    if image_format != QCOW2:
+        store.resize(path=path, size=size)
+        return
+    if not isinstance(store, LocalStore):
+        raise StorageError(f"A QCOW2 image on a {store.scheme}:// store cannot be resized")
+    tool = shutil.which("qemu-img")
+    if tool is None:
+        raise StorageError("Resizing a QCOW2 image needs qemu-img (Debian package qemu-utils)")
+    command = [tool, "resize", "-q", "--shrink", "-f", "qcow2", str(store.file(path)), str(size)]
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=RESIZE_TIMEOUT)
+    except subprocess.CalledProcessError as exc:
+        message = exc.stderr.decode(errors="replace").strip() or f"exit status {exc.returncode}"
+        raise StorageError(f"qemu-img could not resize {path}: {message}") from None
+    except subprocess.TimeoutExpired:
+        raise StorageError(
+            f"qemu-img did not resize {path} within {RESIZE_TIMEOUT:.0f} s"
+        ) from None
