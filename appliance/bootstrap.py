@@ -241,7 +241,9 @@ def _demo_zone(config: Config, *, key: str, node: str) -> str | None:
         node=node,
         region=config.region,
         drivers=DriverCatalog(
-            state_dir=config.data_dir / "drivers", network_driver=config.network_driver
+            state_dir=config.data_dir / "drivers",
+            network_driver=config.network_driver,
+            libvirt_domain_type=config.libvirt_domain_type,
         ),
     )
     try:

@@ -28,6 +28,8 @@ _HELP = {
     "demo_zone": "true or false: on first start, build a small simulator zone (default true)",
     "network_driver": "simulated (routers' files only) or linux (routers run in network "
     "namespaces on this host, as root) (default simulated)",
+    "libvirt_domain_type": "KVM hosts' guests: auto (KVM where a probe guest boots under it, "
+    "else QEMU TCG), kvm or qemu (default auto)",
 }
 _DB_ONLY = ("data_dir", "db_url", "log_level")
 _STATUS_SETTINGS = ("bind", "data_dir", "db_url")

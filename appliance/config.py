@@ -20,6 +20,7 @@ from typing import TypeVar
 DEFAULT_CONFIG_FILES = (Path("/etc/alto/alto.conf"), Path("/etc/alto/alto.toml"))
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 NETWORK_DRIVERS = ("simulated", "linux")
+LIBVIRT_DOMAIN_TYPES = ("auto", "kvm", "qemu")
 ENV_PREFIX = "ALTO_"
 
 
@@ -45,6 +46,7 @@ class Config:
     log_level: str = "info"
     demo_zone: bool = True
     network_driver: str = "simulated"
+    libvirt_domain_type: str = "auto"
     encryption_key: str | None = field(default=None, repr=False)
     config_file: Path | None = None
 
@@ -120,6 +122,15 @@ def _network_driver(value: object, where: str) -> str:
     return text
 
 
+def _libvirt_domain_type(value: object, where: str) -> str:
+    text = _text(value, where).lower()
+    if text not in LIBVIRT_DOMAIN_TYPES:
+        raise ConfigError(
+            f"{where}: expected one of {', '.join(LIBVIRT_DOMAIN_TYPES)}, got {value!r}"
+        )
+    return text
+
+
 def _db_url(value: object, where: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -155,6 +166,7 @@ _VALIDATORS: dict[str, Validator] = {
     "log_level": _log_level,
     "demo_zone": _boolean,
     "network_driver": _network_driver,
+    "libvirt_domain_type": _libvirt_domain_type,
     "encryption_key": _text,
 }
 #: Settings that may be given on the command line (the key is only read from env or file).
@@ -233,6 +245,9 @@ def load_config(
         log_level=pick("log_level", _log_level, _DEFAULT.log_level),
         demo_zone=pick("demo_zone", _boolean, _DEFAULT.demo_zone),
         network_driver=pick("network_driver", _network_driver, _DEFAULT.network_driver),
+        libvirt_domain_type=pick(
+            "libvirt_domain_type", _libvirt_domain_type, _DEFAULT.libvirt_domain_type
+        ),
         encryption_key=pick("encryption_key", _optional_text, None),
         config_file=file,
     )

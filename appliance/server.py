@@ -89,6 +89,7 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
             data_dir=self._config.data_dir,
             s3_domain=self._config.s3_domain,
             network_driver=self._config.network_driver,
+            libvirt_domain_type=self._config.libvirt_domain_type,
         )
         log.info("worker ready in %.1f s", time.monotonic() - started)
         return self._app

@@ -141,6 +141,7 @@ def create_app(
     data_dir: Path | None = None,
     s3_domain: str = DEFAULT_S3_DOMAIN,
     network_driver: str = "simulated",
+    libvirt_domain_type: str = "auto",
 ) -> AltoApp:
     """Build the application on an already migrated and seeded database.
 
@@ -148,7 +149,8 @@ def create_app(
     its job workers and periodic tasks (call in each server process, after any fork);
     `close()` stops them. Drivers keep their state under `data_dir`. S3 answers virtual-host
     style requests for `<bucket>.<s3_domain>` (and `<bucket>.localhost`). `network_driver`
-    runs the virtual routers (see `DriverCatalog`).
+    runs the virtual routers, and `libvirt_domain_type` chooses KVM or QEMU TCG for KVM
+    hosts' guests (see `DriverCatalog`).
     """
     runtime = Runtime(
         db=Database(url=db_url),
@@ -159,6 +161,7 @@ def create_app(
         drivers=DriverCatalog(
             state_dir=(data_dir or Path(tempfile.mkdtemp())) / "drivers",
             network_driver=network_driver,
+            libvirt_domain_type=libvirt_domain_type,
         ),
     )
     app = AltoApp(runtime=runtime, jobs=None, s3_domain=s3_domain)

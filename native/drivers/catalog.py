@@ -17,7 +17,7 @@ from native.drivers.storage.nfs import NfsStore
 from native.drivers.storage.s3 import S3Store
 
 
-def _libvirt_driver(*, state_dir: Path) -> HypervisorDriver | None:
+def _libvirt_driver(*, state_dir: Path, domain_type: str) -> HypervisorDriver | None:
     """The libvirt (KVM) driver, or None where libvirt-python is not installed."""
     try:
         from native.drivers.hypervisor.libvirt import LibvirtDriver
@@ -25,7 +25,7 @@ def _libvirt_driver(*, state_dir: Path) -> HypervisorDriver | None:
         if error.name != "libvirt":
             raise
         return None
-    return LibvirtDriver(state_dir=state_dir)
+    return LibvirtDriver(state_dir=state_dir, domain_type=domain_type)
 
 
 def _network_driver(name: str, *, state_dir: Path) -> NetworkDriver:
@@ -44,14 +44,24 @@ class DriverCatalog:
     `state_dir` is where drivers keep what must survive a restart (the simulator's hosts,
     NFS mount points). `network_driver` is `simulated` (routers' configurations are only
     written out) or `linux` (routers run in network namespaces of this host, as root).
+    `libvirt_domain_type` is the libvirt driver's `domain_type` (`auto`, `kvm` or `qemu`).
     """
 
-    def __init__(self, *, state_dir: Path, network_driver: str = "simulated") -> None:
+    def __init__(
+        self,
+        *,
+        state_dir: Path,
+        network_driver: str = "simulated",
+        libvirt_domain_type: str = "auto",
+    ) -> None:
         self.state_dir = state_dir
         simulator = SimulatorDriver(state_dir=state_dir / "simulator")
         self._hypervisors: dict[str, HypervisorDriver] = {
             driver.hypervisor_type.lower(): driver
-            for driver in (simulator, _libvirt_driver(state_dir=state_dir / "libvirt"))
+            for driver in (
+                simulator,
+                _libvirt_driver(state_dir=state_dir / "libvirt", domain_type=libvirt_domain_type),
+            )
             if driver is not None
         }
         self.network: NetworkDriver = _network_driver(network_driver, state_dir=state_dir)

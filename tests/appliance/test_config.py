@@ -43,6 +43,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert config.encryption_key is None
     assert config.config_file is None
     assert config.network_driver == "simulated"
+    assert config.libvirt_domain_type == "auto"
 
 
 def test_cli_beats_environment_beats_file_beats_default(tmp_path: Path) -> None:
@@ -102,6 +103,7 @@ def test_explicit_db_url_wins_over_derived_one(tmp_path: Path) -> None:
         ({"log_level": "loud"}, {}, None, "--log-level: expected one of"),
         ({"db_url": "not a url"}, {}, None, "--db-url: not a database URL"),
         ({}, {"ALTO_NETWORK_DRIVER": "ovs"}, None, "ALTO_NETWORK_DRIVER: expected one of"),
+        ({"libvirt_domain_type": "xen"}, {}, None, "--libvirt-domain-type: expected one of"),
     ],
 )
 def test_bad_values_raise_one_line_errors(

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import logging
 import re
+import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -31,6 +33,7 @@ from urllib.parse import urlsplit
 
 import libvirt
 
+from native.drivers.hypervisor import kvm_probe
 from native.drivers.hypervisor.base import (
     DiskSpec,
     DriverError,
@@ -47,6 +50,10 @@ from native.drivers.hypervisor.libvirt_xml import (
     domain_xml,
 )
 
+log = logging.getLogger(__name__)
+
+AUTO = "auto"
+DOMAIN_TYPE_CHOICES = (AUTO, "kvm", "qemu")
 CONSOLE_TAIL = 64 * 1024
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _URI_SCHEMES = re.compile(r"^(qemu(\+[a-z]+)?|test)$")
@@ -120,6 +127,23 @@ def _errors(action: str) -> Iterator[None]:
         ) from error
 
 
+def _probe(conn: Any, uri: str) -> str:
+    """`kvm` or `qemu` for the host at `uri`, as the module `kvm_probe` decides."""
+    if not kvm_probe.libvirt_offers_kvm(conn):
+        log.info("libvirt on %s offers no KVM: guests run under QEMU TCG", uri)
+        return "qemu"
+    if urlsplit(uri).hostname not in (None, "", *_LOCAL_HOSTS):
+        return "kvm"
+    if kvm_probe.boots_a_guest(conn):
+        return "kvm"
+    log.warning(
+        "KVM on %s did not boot a probe guest within %.0f s: guests run under QEMU TCG",
+        uri,
+        kvm_probe.PROBE_TIMEOUT,
+    )
+    return "qemu"
+
+
 def _is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
@@ -131,7 +155,8 @@ def _is_ip(text: str) -> bool:
 class LibvirtDriver(HypervisorDriver):
     """KVM or QEMU/TCG hosts through libvirt (see the module docstring).
 
-    `state_dir` holds the serial console logs; `domain_type` is `kvm` or `qemu` (TCG);
+    `state_dir` holds the serial console logs; `domain_type` is `kvm`, `qemu` (TCG), or
+    `auto`: `kvm` on hosts where a probe guest boots under KVM, else `qemu` (`kvm_probe`);
     NICs join their networks' host bridges (`libvirt_xml`); a graceful stop waits up to
     `shutdown_timeout` seconds for the guest before pulling the plug. A running VM can be
     scaled up to the maxima its spec declared (see `libvirt_xml`), and down.
@@ -150,12 +175,18 @@ class LibvirtDriver(HypervisorDriver):
         self,
         *,
         state_dir: Path,
-        domain_type: str = "qemu",
+        domain_type: str = AUTO,
         shutdown_timeout: float = 60.0,
     ) -> None:
+        if domain_type not in DOMAIN_TYPE_CHOICES:
+            raise ValueError(
+                f"Unknown libvirt domain type {domain_type!r}: use {', '.join(DOMAIN_TYPE_CHOICES)}"
+            )
         self.state_dir = state_dir
         self.domain_type = domain_type
         self.shutdown_timeout = shutdown_timeout
+        self._probed: dict[str, str] = {}
+        self._probe_lock = threading.Lock()
 
     @contextlib.contextmanager
     def _connection(self, host: HostAccess) -> Iterator[Any]:
@@ -209,8 +240,20 @@ class LibvirtDriver(HypervisorDriver):
             raise DriverError(f"Invalid VM name {name!r}", retryable=False)
         return name
 
+    def _host_domain_type(self, conn: Any, host: HostAccess) -> str:
+        """The driver's `domain_type`, or with `auto` what the host's probe chose (see
+        `kvm_probe`), probed once per host URI by this driver."""
+        if self.domain_type != AUTO:
+            return self.domain_type
+        uri = libvirt_uri(host)
+        with self._probe_lock:
+            if uri not in self._probed:
+                self._probed[uri] = _probe(conn, uri)
+            return self._probed[uri]
+
     def connect(self, host: HostAccess) -> HostInfo:
         with self._connection(host) as conn, _errors(f"Describing host {host.url}"):
+            self._host_domain_type(conn, host)
             _model, memory, cpus, mhz, nodes, sockets, _cores, _threads = conn.getInfo()
             name = str(conn.getHostname())
             host_uuid = ET.fromstring(conn.getCapabilities()).findtext("host/uuid")
@@ -242,16 +285,14 @@ class LibvirtDriver(HypervisorDriver):
     def start_vm(self, host: HostAccess, spec: VmSpec) -> None:
         """Define and start the VM; a VM already running under that name is left alone."""
         log = self._log(spec.name)
-        try:
-            xml = domain_xml(
-                spec,
-                domain_type=self.domain_type,
-                serial_log=log,
-            )
-        except ValueError as error:
-            raise DriverError(f"Invalid VM {spec.name}: {error}", retryable=False) from None
         self.state_dir.mkdir(parents=True, exist_ok=True)
         with self._connection(host) as conn:
+            try:
+                xml = domain_xml(
+                    spec, domain_type=self._host_domain_type(conn, host), serial_log=log
+                )
+            except ValueError as error:
+                raise DriverError(f"Invalid VM {spec.name}: {error}", retryable=False) from None
             existing = self._find(conn, spec.name)
             with _errors(f"Checking VM {spec.name}"):
                 running = existing is not None and existing.isActive()

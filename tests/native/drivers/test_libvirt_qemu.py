@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from native.drivers.hypervisor import kvm_probe
 from native.drivers.hypervisor.base import HostAccess, PowerState, VmSpec
 from native.drivers.hypervisor.libvirt import LibvirtDriver
 
@@ -47,3 +48,15 @@ def test_a_diskless_vm_runs_logs_its_console_and_is_gone_after_a_forced_stop(
     finally:
         driver.stop_vm(HOST, spec.name, force=True)
     assert spec.name not in driver.vm_states(HOST)
+
+
+@pytest.mark.skipif(not _local_qemu_answers(), reason="no libvirtd with QEMU on qemu:///system")
+def test_the_kvm_probe_boots_its_guest_under_tcg() -> None:
+    connection = libvirt.open("qemu:///system")
+    try:
+        assert kvm_probe.boots_a_guest(connection, domain_type="qemu", timeout=60)
+        names = {domain.name() for domain in connection.listAllDomains()}
+    finally:
+        connection.close()
+    assert not [name for name in names if name.startswith("alto-kvm-probe-")]
+
