@@ -26,14 +26,26 @@ class HostLimits:
     memory: int
 
 
-def host_limits(session: Session, settings: Settings, host: Host) -> HostLimits:
-    """Total CPU and memory times the cluster's overprovisioning factors."""
-    cpu_factor = float(
-        settings.get(session, "cpu.overprovisioning.factor", cluster_id=host.cluster_id)
-    )
-    mem_factor = float(
-        settings.get(session, "mem.overprovisioning.factor", cluster_id=host.cluster_id)
-    )
+FactorMemo = dict[int, tuple[float, float]]
+"""CPU and memory overprovisioning factors by cluster id, as `host_limits` read them."""
+
+
+def host_limits(
+    session: Session, settings: Settings, host: Host, *, memo: FactorMemo | None = None
+) -> HostLimits:
+    """Total CPU and memory times the cluster's overprovisioning factors. With `memo`,
+    the factors of a cluster are read once for all its hosts (a plan, a page of hosts)."""
+    if memo is not None and host.cluster_id in memo:
+        cpu_factor, mem_factor = memo[host.cluster_id]
+    else:
+        cpu_factor = float(
+            settings.get(session, "cpu.overprovisioning.factor", cluster_id=host.cluster_id)
+        )
+        mem_factor = float(
+            settings.get(session, "mem.overprovisioning.factor", cluster_id=host.cluster_id)
+        )
+        if memo is not None:
+            memo[host.cluster_id] = (cpu_factor, mem_factor)
     return HostLimits(
         cpu=int(host.cpu_number * host.cpu_speed * cpu_factor),
         memory=int(host.memory_total * mem_factor),

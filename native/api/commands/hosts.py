@@ -79,8 +79,16 @@ class HostResponse(ResponseObject, object_name="host"):
     disconnected = Field("true if the host is disconnected. False otherwise.", type="date")
 
     @classmethod
-    def of(cls, session: Session, runtime: Runtime, host: Host) -> HostResponse:
-        limits = capacity.host_limits(session, runtime.settings, host)
+    def of(
+        cls,
+        session: Session,
+        runtime: Runtime,
+        host: Host,
+        *,
+        factors: capacity.FactorMemo | None = None,
+    ) -> HostResponse:
+        """The host's response; `factors` shares overprovisioning reads across a page."""
+        limits = capacity.host_limits(session, runtime.settings, host, memo=factors)
         cluster = host.cluster
         pod = cluster.pod
         cpu_percent = _percent(host.cpu_used, limits.cpu)
@@ -321,4 +329,8 @@ class ListHosts(ListCommand, api="listHosts", response=HostResponse, since="1.0"
 
     def execute(self, ctx: CommandContext) -> ListResult:
         rows, count = self.page_of_query(ctx, self.query(), Host.id)
-        return ListResult([HostResponse.of(ctx.session, ctx.runtime, row) for row in rows], count)
+        factors: capacity.FactorMemo = {}
+        return ListResult(
+            [HostResponse.of(ctx.session, ctx.runtime, row, factors=factors) for row in rows],
+            count,
+        )

@@ -47,12 +47,15 @@ class PlanContext:
     settings: Settings
     request: PlacementRequest
     _limits: dict[int, capacity.HostLimits] = field(default_factory=dict)
+    _factors: capacity.FactorMemo = field(default_factory=dict)
     _group_hosts: dict[str, frozenset[int] | None] = field(default_factory=dict)
 
     def limits(self, host: Host) -> capacity.HostLimits:
         """The host's allocatable CPU and memory (its cluster's overprovisioning applied)."""
         if host.id not in self._limits:
-            self._limits[host.id] = capacity.host_limits(self.session, self.settings, host)
+            self._limits[host.id] = capacity.host_limits(
+                self.session, self.settings, host, memo=self._factors
+            )
         return self._limits[host.id]
 
     def member_hosts(self, group_type: str) -> frozenset[int] | None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
+
+import pytest
 
 from native.model import Cluster, Host, Pod, StoragePool, Zone
 from native.services import capacity
@@ -109,3 +112,30 @@ def test_racing_reservations_for_the_last_slot_admit_exactly_one(database_url: s
         assert host is not None and host.cpu_used == 2500
     for runtime in runtimes:
         runtime.db.dispose()
+
+
+def test_a_factor_memo_reads_a_clusters_factors_once(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = make_runtime(database_url, msid="ms-1")
+    host_id, _pool_id = _host_and_pool(runtime)
+    reads: list[str] = []
+    real_get = runtime.settings.get
+
+    def counted(session: Any, name: str, **scope: Any) -> Any:
+        reads.append(name)
+        return real_get(session, name, **scope)
+
+    monkeypatch.setattr(runtime.settings, "get", counted)
+    with runtime.db.session() as session:
+        host = session.get(Host, host_id)
+        assert host is not None
+        runtime.settings.set(
+            session, "cpu.overprovisioning.factor", "3", scope="cluster", scope_id=host.cluster_id
+        )
+        memo: capacity.FactorMemo = {}
+        limits = [capacity.host_limits(session, runtime.settings, host, memo=memo) for _ in "abc"]
+        assert limits == [capacity.HostLimits(cpu=12000, memory=4096 * MIB)] * 3
+        assert len(reads) == 2
+        capacity.host_limits(session, runtime.settings, host)
+        assert len(reads) == 4
