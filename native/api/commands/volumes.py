@@ -3,7 +3,7 @@ deleteVolume, listVolumes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
@@ -660,10 +660,34 @@ class ListVolumes(
     def execute(self, ctx: CommandContext) -> ListResult:
         rows, count = self.page_of_query(ctx, self.query(ctx), Volume.id)
         found = tags_of(ctx.session, resource_type="Volume", resource_ids=[row.id for row in rows])
-        return ListResult(
-            [
-                VolumeResponse.of(ctx.session, row, caller=ctx.caller, tags=found.get(row.id, ()))
-                for row in rows
-            ],
-            count,
-        )
+        related = _related_rows(ctx.session, rows)
+        responses = [
+            VolumeResponse.of(ctx.session, row, caller=ctx.caller, tags=found.get(row.id, ()))
+            for row in rows
+        ]
+        del related
+        return ListResult(responses, count)
+
+
+def _related_rows(session: Session, rows: Sequence[Volume]) -> list[object]:
+    """The rows a page of volume responses names (owners, zones, templates, snapshots,
+    pools, offerings, VMs), loaded in one query per table. The session's identity map holds
+    only referenced objects: keep the list until the responses are made, and their
+    `Session.get` calls find these rows without a query each."""
+    held: list[object] = []
+
+    def load(model: Any, ids: Iterable[int | None]) -> None:
+        wanted = {row_id for row_id in ids if row_id is not None}
+        if wanted:
+            held.extend(session.scalars(select(model).where(model.id.in_(wanted))).all())
+
+    load(Account, (row.account_id for row in rows))
+    load(Zone, (row.zone_id for row in rows))
+    load(Template, (row.template_id for row in rows))
+    load(Snapshot, (row.snapshot_id for row in rows))
+    load(StoragePool, (row.pool_id for row in rows))
+    load(DiskOffering, (row.disk_offering_id for row in rows))
+    load(VirtualMachine, (row.vm_id for row in rows))
+    vms = [row for row in held if isinstance(row, VirtualMachine)]
+    load(ServiceOffering, (vm.service_offering_id for vm in vms))
+    return held
