@@ -1,8 +1,10 @@
 """Whether KVM really runs guests on a libvirt host: a probe guest tells.
 
 `/dev/kvm` can exist, and libvirt can offer `kvm` domains, on hosts where a KVM guest never
-gets past its first instructions (nested or paravirtualised set-ups). So the probe boots a
-guest: one 512-byte boot sector that prints a marker on its serial port and halts. Under
+gets past its first instructions, or QEMU cannot even start one with the CPU model guests
+get (nested or paravirtualised set-ups). So the probe boots a guest defined exactly as the
+driver defines VMs: one 512-byte boot sector that prints a marker on its serial port and
+halts. Under
 working KVM the marker appears within milliseconds; the probe waits `PROBE_TIMEOUT`
 seconds. The guest's disk and serial log are files of the management server, so the boot
 probe runs on the local host only; a remote host gets `kvm` when libvirt offers it.
@@ -16,16 +18,19 @@ import os
 import tempfile
 import time
 import uuid
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import libvirt
 
+from native.drivers.hypervisor.base import DiskSpec, VmSpec
+from native.drivers.hypervisor.libvirt_xml import domain_xml
+
 log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT = 10.0
 MARKER = b"ALTO-KVM-OK"
+DISK_SIZE = 1 << 20
 
 # cld; xor ax,ax; mov ds,ax; mov dx,0x3f8; mov si,message
 # next: lodsb; test al,al; jz done; out dx,al; jmp next
@@ -44,23 +49,20 @@ def libvirt_offers_kvm(conn: Any) -> bool:
 
 
 def probe_domain_xml(*, domain_type: str, name: str, disk: Path, serial_log: Path) -> str:
-    """The probe guest: 16 MiB, the boot sector on an IDE disk, COM1 logged to a file."""
-    domain = ET.Element("domain", type=domain_type)
-    ET.SubElement(domain, "name").text = name
-    ET.SubElement(domain, "memory", unit="MiB").text = "16"
-    ET.SubElement(domain, "vcpu").text = "1"
-    os_element = ET.SubElement(domain, "os")
-    ET.SubElement(os_element, "type", arch="x86_64").text = "hvm"
-    ET.SubElement(os_element, "boot", dev="hd")
-    devices = ET.SubElement(domain, "devices")
-    drive = ET.SubElement(devices, "disk", type="file", device="disk")
-    ET.SubElement(drive, "driver", name="qemu", type="raw")
-    ET.SubElement(drive, "source", file=str(disk))
-    ET.SubElement(drive, "target", dev="hda", bus="ide")
-    serial = ET.SubElement(devices, "serial", type="file")
-    ET.SubElement(serial, "source", path=str(serial_log))
-    ET.SubElement(serial, "target", port="0")
-    return ET.tostring(domain, encoding="unicode")
+    """The probe guest, made as every VM's domain is (`libvirt_xml.domain_xml`: the same CPU
+    model, features and devices): 64 MiB, the boot sector as its RAW disk, the serial
+    console logged to `serial_log`."""
+    spec = VmSpec(
+        name=name,
+        uuid=str(uuid.uuid4()),
+        cpu_number=1,
+        cpu_speed=1000,
+        memory=64,
+        disks=(
+            DiskSpec(volume_uuid=name, path=str(disk), device_id=0, size=DISK_SIZE, format="RAW"),
+        ),
+    )
+    return domain_xml(spec, domain_type=domain_type, serial_log=serial_log)
 
 
 def boots_a_guest(conn: Any, *, domain_type: str = "kvm", timeout: float = PROBE_TIMEOUT) -> bool:
@@ -71,7 +73,7 @@ def boots_a_guest(conn: Any, *, domain_type: str = "kvm", timeout: float = PROBE
         root = Path(work)
         os.chmod(root, 0o755)
         disk, serial_log = root / "probe.img", root / "serial.log"
-        disk.write_bytes(BOOT_SECTOR)
+        disk.write_bytes(BOOT_SECTOR.ljust(DISK_SIZE, b"\0"))
         disk.chmod(0o644)
         name = f"alto-kvm-probe-{uuid.uuid4().hex[:12]}"
         try:

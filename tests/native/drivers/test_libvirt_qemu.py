@@ -59,4 +59,3 @@ def test_the_kvm_probe_boots_its_guest_under_tcg() -> None:
     finally:
         connection.close()
     assert not [name for name in names if name.startswith("alto-kvm-probe-")]
-
