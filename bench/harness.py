@@ -17,7 +17,6 @@ import platform
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
+
+from tests.support.server import alto_command, free_port
 
 STARTUP_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
@@ -111,18 +112,6 @@ def _rss(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _alto_command() -> list[str]:
-    script = Path(sys.executable).with_name("alto")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "appliance"]
 
 
 @contextmanager
@@ -245,14 +234,14 @@ def alto_server(
         log = root / "server.log"
         with log.open("ab") as out:
             subprocess.run(
-                [*_alto_command(), "init", *common, "--log-level", "warning"],
+                [*alto_command(), "init", *common, "--log-level", "warning"],
                 check=True, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 env=env, cwd=root,
             )  # fmt: skip
         if before_serve is not None:
             before_serve(db_url, data_dir)
         serve = [
-            *_alto_command(), "serve", *common,
+            *alto_command(), "serve", *common,
             "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers),
             "--job-workers", str(job_workers),

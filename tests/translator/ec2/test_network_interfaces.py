@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.aws import aws_client
-from tests.support.ec2_instances import ec2_site
+from tests.support.ec2_instances import Ec2Site, ec2_site
 from tests.support.ec2_vpc import az_of, new_vpc
 from tests.support.server import AltoServer
 from tests.support.tenants import Tenant, new_account
@@ -81,15 +81,18 @@ def test_instance_nic_is_a_network_interface_of_its_subnet(
     )
 
 
-def test_network_interfaces_take_tags(
+@pytest.fixture
+def site(
     alto_server: AltoServer,
     tenant: Tenant,
-    admin: Any,
     ec2_zone: SimZone,
     ec2_template: dict[str, Any],
     ec2_offering: dict[str, Any],
-) -> None:
-    site = ec2_site(alto_server, tenant, ec2_zone, ec2_template, ec2_offering)
+) -> Ec2Site:
+    return ec2_site(alto_server, tenant, ec2_zone, ec2_template, ec2_offering)
+
+
+def test_network_interfaces_take_tags(site: Ec2Site, admin: Any) -> None:
     ec2 = site.ec2
     launched = site.run(
         TagSpecifications=[
@@ -114,7 +117,7 @@ def test_network_interfaces_take_tags(
     [eni] = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"]
     assert eni["TagSet"] == [{"Key": "Name", "Value": "front"}]
 
-    stranger = aws_client(alto_server, new_account(admin, endpoint=alto_server.endpoint), "ec2")
+    stranger = aws_client(site.server, new_account(admin, endpoint=site.server.endpoint), "ec2")
     assert (
         _code(stranger.create_tags, Resources=[eni_id], Tags=[{"Key": "k", "Value": "v"}])
         == "InvalidNetworkInterfaceID.NotFound"
