@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 GRACEFUL_TIMEOUT = 5
 THREADS = 8
+KEEPALIVE = 75
 
 
 class WsgiApp(Protocol):
@@ -46,7 +47,9 @@ def gunicorn_options(*, config: Config) -> dict[str, object]:
         "threads": THREADS,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         "timeout": 60,
-        "keepalive": 5,
+        # Clients that reuse idle connections without retrying (`cs`) get a reset when the
+        # server closes one as they send; 75 s (nginx's default) makes that window rare.
+        "keepalive": KEEPALIVE,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": config.log_level,

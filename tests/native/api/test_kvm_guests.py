@@ -239,8 +239,15 @@ def _a_stray_copy_is_stopped(admin: CloudStack, *, name: str, definition: str) -
             admin.updateConfiguration(name="ping.interval", value="60")
     finally:
         connection.close()
+    deadline = time.monotonic() + 30
+    while not _stray_alerted(admin, name=name):  # the alert is written just after the stop
+        assert time.monotonic() < deadline, f"no alert says stray domain {name} was stopped"
+        time.sleep(0.5)
+
+
+def _stray_alerted(admin: CloudStack, *, name: str) -> bool:
     alerts = admin.listAlerts(type="8").get("alert", [])
-    assert any(f"VM {name} " in alert["description"] for alert in alerts), alerts
+    return any(f"VM {name} " in alert["description"] for alert in alerts)
 
 
 def test_a_kvm_guest_boots_and_reads_its_metadata(
