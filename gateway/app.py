@@ -3,7 +3,7 @@
 Which endpoint answers a request is decided by the first of these rules that applies:
 
 1. `Host: <bucket>.<s3_domain>` or `<bucket>.localhost` → S3 (virtual-host style);
-2. the URL map (`/client/api`) → the native API;
+2. the URL map: `/client/api` → the native API, `/console` → the web console's files;
 3. SigV4 auth whose credential scope names a service in `AWS_SERVICES` → that endpoint;
 4. any other request without SigV4 auth (anonymous, or SigV2 presigned) → S3 (path style).
 """
@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 import native.api.commands  # noqa: F401  (registers every command)
+from gateway.console import ConsoleEndpoint
 from gateway.credential_scope import signed_service
 from gateway.native_api import NativeApiEndpoint
 from gateway.query_endpoint import QueryEndpoint
@@ -66,7 +67,12 @@ class AltoApp:
         query = QueryEndpoint(
             runtime=runtime, dispatcher=self.dispatcher, authenticator=authenticator
         )
-        self.handlers: dict[str, Handler] = {"native_api": native_api, "s3": s3, "query": query}
+        self.handlers: dict[str, Handler] = {
+            "native_api": native_api,
+            "s3": s3,
+            "query": query,
+            "console": ConsoleEndpoint(),
+        }
         self.classifiers: tuple[Classifier, ...] = (
             self._virtual_host,
             self._mapped,
@@ -77,6 +83,8 @@ class AltoApp:
             [
                 Rule("/client/api", endpoint="native_api", methods=["GET", "POST"]),
                 Rule("/client/api/", endpoint="native_api", methods=["GET", "POST"]),
+                Rule("/console", endpoint="console", strict_slashes=False),
+                Rule("/console/<path:asset>", endpoint="console"),
             ]
         )
 
@@ -103,8 +111,10 @@ class AltoApp:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, _ = adapter.match()
-        except NotFound:
+        except (NotFound, MethodNotAllowed):
             return None
+        if endpoint == "console" and signed_service(request) is not None:
+            return None  # a signed S3 request for a bucket named "console"
         return str(endpoint)
 
     @staticmethod

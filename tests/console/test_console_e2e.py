@@ -1,0 +1,239 @@
+"""The web console end to end in Chromium: log in, build a zone with the zone wizard on a
+simulator host, deploy a VM with the VM wizard, stop and destroy it from the list, log out
+and find the old session refused by the API."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from cs import CloudStack
+
+from tests.support.server import AltoServer
+from tests.support.tenants import Tenant, unique
+from tests.support.vms import offering
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+WAIT_MS = 60_000
+
+
+def _expect() -> Any:
+    return pytest.importorskip("playwright.sync_api").expect
+
+
+def log_in(browser: Any, url: str, who: Tenant, *, viewport: dict[str, int] = DESKTOP) -> Any:
+    """A new browser context logged in as `who` through the login form; its page."""
+    page = browser.new_context(viewport=viewport).new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    page.get_by_label("Username").fill(who.name)
+    page.get_by_label("Password").fill(who.password)
+    page.get_by_label("Domain").fill("/")
+    page.get_by_role("button", name="Log in").click()
+    _expect()(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    return page
+
+
+def test_a_wrong_password_gets_a_readable_error(
+    browser: Any, console_url: str, user: Tenant
+) -> None:
+    page = browser.new_page()
+    page.goto(console_url)
+    page.get_by_label("Username").fill(user.name)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Log in").click()
+    _expect()(page.get_by_role("alert")).to_contain_text(f"Failed to authenticate user {user.name}")
+    page.context.close()
+
+
+def test_logging_out_ends_the_session_for_the_api(
+    browser: Any, console_url: str, alto_server: AltoServer, user: Tenant, screenshots: Path
+) -> None:
+    page = log_in(browser, console_url, user)
+    page.screenshot(path=str(screenshots / "dashboard.png"))
+    session_key = page.evaluate("JSON.parse(sessionStorage.getItem('alto.session')).sessionkey")
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "JSESSIONID"]
+    assert cookie["httpOnly"] and cookie["sameSite"] in ("Lax", "Strict")
+    assert page.evaluate("document.cookie") == ""  # not readable by scripts
+    params = {"command": "listZones", "response": "json", "sessionkey": session_key}
+    jar = {"JSESSIONID": cookie["value"]}
+    assert requests.get(alto_server.endpoint, params=params, cookies=jar, timeout=10).ok
+
+    page.get_by_role("button", name="Log out").click()
+    _expect()(page.get_by_role("button", name="Log in")).to_be_visible()
+    refused = requests.get(alto_server.endpoint, params=params, cookies=jar, timeout=10)
+    assert refused.status_code == 401
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def wizard_zone(
+    browser: Any,
+    alto_server: AltoServer,
+    root_admin: Tenant,
+    tmp_path_factory: pytest.TempPathFactory,
+    screenshots: Path,
+) -> dict[str, Any]:
+    """A zone built by an administrator with the zone wizard: its name, its storage folder and
+    what the wizard showed."""
+    storage = tmp_path_factory.mktemp("wizard-zone")
+    name = unique("wizzone")
+    page = log_in(browser, f"http://127.0.0.1:{alto_server.port}/console/", root_admin)
+    page.get_by_role("link", name="Zones", exact=True).click()
+    page.get_by_role("link", name="Add zone (wizard)").click()
+    page.get_by_label("Zone name").fill(name)
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Public gateway").fill("203.0.113")
+    page.get_by_role("button", name="Next").click()
+    refusal = page.get_by_role("alert").inner_text()
+    page.get_by_label("Public gateway").fill("203.0.113.1")
+    page.get_by_role("button", name="Next").click()
+    for label, value in {
+        "Reserved system gateway": "10.250.7.1",
+        "Reserved system netmask": "255.255.255.0",
+        "Reserved system start IP": "10.250.7.10",
+        "Reserved system end IP": "10.250.7.200",
+    }.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Hypervisor").select_option("Simulator")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Host URL").fill(f"simulator://{name}-host?cpu=8&mem=16384")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("URL").fill((storage / "primary").as_uri())
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("URL").fill((storage / "secondary").as_uri())
+    page.get_by_role("button", name="Next").click()
+    page.screenshot(path=str(screenshots / "zone-wizard.png"))
+    page.get_by_role("button", name="Create and enable zone").click()
+    _expect()(page.get_by_text("The zone is enabled.")).to_be_visible()
+    log = page.get_by_role("status").inner_text()
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    page.get_by_label("Zone").select_option(label=name)
+    _expect()(page.get_by_role("heading", name=f"Capacity in {name}")).to_be_visible()
+    charts = page.locator("svg[role=img]").evaluate_all(
+        "charts => charts.map((chart) => chart.getAttribute('aria-label'))"
+    )
+    page.screenshot(path=str(screenshots / "admin-dashboard.png"), full_page=True)
+    page.context.close()
+    return {"name": name, "storage": storage, "refusal": refusal, "log": log, "charts": charts}
+
+
+def test_the_zone_wizard_builds_an_enabled_zone(
+    wizard_zone: dict[str, Any], admin: CloudStack
+) -> None:
+    assert wizard_zone["refusal"] == "Public gateway: 203.0.113 is not an IPv4 address."
+    assert "Adding the host" in wizard_zone["log"]
+    charted = {label.split(" ")[0] for label in wizard_zone["charts"]}
+    assert {"CPU", "Memory"} <= charted, wizard_zone["charts"]
+    [zone] = admin.listZones(name=wizard_zone["name"])["zone"]
+    assert zone["allocationstate"] == "Enabled"
+    [host] = admin.listHosts(zoneid=zone["id"], type="Routing")["host"]
+    assert host["state"] == "Up"
+    assert admin.listStoragePools(zoneid=zone["id"])["storagepool"][0]["state"] == "Up"
+    assert admin.listImageStores(zoneid=zone["id"])["imagestore"]
+    [physical] = admin.listPhysicalNetworks(zoneid=zone["id"])["physicalnetwork"]
+    assert physical["state"] == "Enabled"
+
+
+def _listed_template(admin: CloudStack, template_id: str) -> dict[str, Any]:
+    return dict(admin.listTemplates(templatefilter="all", id=template_id)["template"][0])
+
+
+def _template_in(admin: CloudStack, *, zone_id: str, folder: Path) -> dict[str, Any]:
+    image = folder / f"{unique('image')}.raw"
+    image.write_bytes(b"\0" * 65536)
+    [template] = admin.registerTemplate(
+        name=unique("tpl"),
+        displaytext="tiny",
+        url=image.as_uri(),
+        zoneid=zone_id,
+        format="RAW",
+        hypervisor="Simulator",
+        ispublic="true",
+        ostypeid=admin.listOsTypes()["ostype"][0]["id"],
+    )["template"]
+    deadline = time.monotonic() + 60
+    while not _listed_template(admin, template["id"]).get("isready"):
+        assert time.monotonic() < deadline, "the template did not become ready"
+        time.sleep(0.3)
+    return dict(template)
+
+
+def test_a_user_deploys_stops_and_destroys_a_vm(
+    browser: Any,
+    console_url: str,
+    admin: CloudStack,
+    user: Tenant,
+    wizard_zone: dict[str, Any],
+    screenshots: Path,
+) -> None:
+    expect = _expect()
+    [zone] = admin.listZones(name=wizard_zone["name"])["zone"]
+    template = _template_in(admin, zone_id=zone["id"], folder=wizard_zone["storage"])
+    compute = offering(admin)
+    name = unique("web").replace("_", "-")
+    page = log_in(browser, console_url, user)
+    page.get_by_role("link", name="Instances", exact=True).click()
+    page.get_by_role("link", name="Deploy instance").click()
+
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("alert")).to_have_text("Choose a zone.")
+    page.get_by_role("radio", name=wizard_zone["name"]).check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("radio", name=re.compile(re.escape(template["name"]))).check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("radio", name=re.compile(re.escape(compute["name"]))).check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("radio", name="No data disk").check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("radio", name="The account's default network").check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Name").fill("9-not-a-hostname")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("alert")).to_contain_text("Name: letters, digits and hyphens")
+    page.get_by_label("Name").fill(name)
+    page.get_by_role("button", name="Next").click()
+    page.screenshot(path=str(screenshots / "vm-wizard.png"))
+    page.get_by_role("button", name="Launch").click()
+    expect(page.get_by_text(f"Instance {name} is Running.")).to_be_visible()
+    [vm] = user.client().listVirtualMachines(name=name)["virtualmachine"]
+    assert vm["state"] == "Running" and vm["zoneid"] == zone["id"]
+    assert vm["templateid"] == template["id"] and vm["serviceofferingid"] == compute["id"]
+
+    page.get_by_role("button", name="Go to instances").click()
+    row = page.locator(f'tr[data-name="{name}"]')
+    expect(row.locator('td[data-label="State"]')).to_have_text("Running")
+    page.screenshot(path=str(screenshots / "instances.png"))
+    row.get_by_role("button", name="Stop").click()
+    expect(row.locator('td[data-label="State"]')).to_have_text("Stopped")
+    assert user.client().listVirtualMachines(id=vm["id"])["virtualmachine"][0]["state"] == "Stopped"
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Destroy").click()
+    expect(row).to_have_count(0)  # users do not list destroyed VMs
+    [destroyed] = admin.listVirtualMachines(id=vm["id"])["virtualmachine"]
+    assert destroyed["state"] == "Destroyed"
+    page.context.close()
+
+
+def test_on_a_phone_the_menu_folds_away(
+    browser: Any, console_url: str, user: Tenant, screenshots: Path
+) -> None:
+    expect = _expect()
+    page = log_in(browser, console_url, user, viewport=PHONE)
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    menu.click()
+    page.get_by_role("link", name="Volumes", exact=True).click()
+    expect(page.get_by_role("heading", name="Volumes")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page is {width} px wide on a {PHONE['width']} px phone"
+    page.screenshot(path=str(screenshots / "phone-volumes.png"))
+    page.context.close()
