@@ -7,6 +7,8 @@ const ENDPOINT = '/client/api'
 const STORED = 'alto.session'
 const JOB_PENDING = 0
 const JOB_SUCCEEDED = 1
+// A 401 with this text means the session is over; other 401s refuse one command to this user.
+const SESSION_OVER = /^unable to verify user credentials/
 
 export class ApiError extends Error {
   constructor(status, text, command) {
@@ -16,7 +18,7 @@ export class ApiError extends Error {
   }
 }
 
-// The logged-in user ({username, account, domainid, type, sessionkey}), or null.
+// The logged-in user ({username, userid, account, domainid, type, sessionkey}), or null.
 export const session = reactive({ user: JSON.parse(sessionStorage.getItem(STORED) || 'null') })
 
 export function isAdmin() {
@@ -41,7 +43,7 @@ async function post(command, params) {
     throw new ApiError(response.status, `${command}: the server did not answer in JSON`, command)
   }
   if (!response.ok) {
-    if (response.status === 401 && command !== 'login') forget()
+    if (response.status === 401 && SESSION_OVER.test(reply.errortext || '')) forget()
     throw new ApiError(response.status, reply.errortext, command)
   }
   return reply
@@ -51,6 +53,7 @@ export async function login({ username, password, domain }) {
   const reply = await post('login', { username, password, domain: domain || '/' })
   session.user = {
     username: reply.username,
+    userid: reply.userid,
     account: reply.account,
     domainid: reply.domainid,
     type: reply.type,

@@ -1,5 +1,5 @@
 // The console's list pages, as data: the list command and its response key, the columns,
-// what each row offers (one native command each) and the form that creates one. ResourceList
+// what each row offers (one native command each, or a page to go to) and the form that creates one. ResourceList
 // renders any of them; a page with `admin` shows only to root administrators.
 
 const gib = (bytes) => (bytes ? `${(Number(bytes) / 2 ** 30).toFixed(1)} GiB` : '')
@@ -378,6 +378,7 @@ export const listPages = [
       ],
     },
     actions: [
+      { label: 'Browse', to: (b) => `/buckets/${encodeURIComponent(b.name)}` },
       { label: 'Delete', command: 'deleteBucket', params: byId, confirm: (b) => `Delete bucket ${b.name}?` },
     ],
   },

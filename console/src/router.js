@@ -1,6 +1,7 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
 import { isAdmin, session } from './api.js'
 import { listPages } from './pages.js'
+import BucketBrowser from './views/BucketBrowser.vue'
 import Dashboard from './views/Dashboard.vue'
 import DeployWizard from './views/DeployWizard.vue'
 import Login from './views/Login.vue'
@@ -12,6 +13,7 @@ const routes = [
   { path: '/', component: Dashboard },
   { path: '/deploy', component: DeployWizard },
   { path: '/zone-wizard', component: ZoneWizard, meta: { admin: true } },
+  { path: '/buckets/:name', component: BucketBrowser, props: true },
   ...listPages.map((page) => ({
     path: `/${page.path}`,
     component: ResourceList,

@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
+from botocore.config import Config
 from cs import CloudStack
 
 from tests.support.server import AltoServer
@@ -236,4 +238,69 @@ def test_on_a_phone_the_menu_folds_away(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width} px wide on a {PHONE['width']} px phone"
     page.screenshot(path=str(screenshots / "phone-volumes.png"))
+    page.context.close()
+
+
+def test_a_user_makes_a_bucket_and_moves_a_file_through_it(
+    browser: Any,
+    console_url: str,
+    admin: CloudStack,
+    user: Tenant,
+    alto_server: AltoServer,
+    tmp_path: Path,
+    screenshots: Path,
+) -> None:
+    expect = _expect()
+    pool = admin.addObjectStoragePool(
+        name=unique("objects"), provider="Local", url=(tmp_path / "pool").as_uri()
+    )["objectstore"]
+    bucket = unique("files").replace("_", "-")
+    upload = tmp_path / "report.bin"
+    upload.write_bytes(bytes(range(256)) * 4096)  # 1 MiB
+    page = log_in(browser, console_url, user)
+    page.get_by_role("link", name="Buckets", exact=True).click()
+    page.get_by_role("button", name="Create bucket").click()
+    page.get_by_label("Name").fill(bucket)
+    page.get_by_label("Object storage").select_option(label=pool["name"])
+    page.get_by_role("button", name="Create", exact=True).click()
+    row = page.locator(f'tr[data-name="{bucket}"]')
+    expect(row).to_have_count(1)
+    row.get_by_role("button", name="Browse").click()
+    expect(page.get_by_role("heading", name=f"Bucket {bucket}")).to_be_visible()
+
+    page.get_by_label("File").set_input_files(str(upload))
+    slow = page.context.new_cdp_session(page)  # 1 MiB at 256 KiB/s: the progress bar shows
+    slow.send("Network.enable")
+    slow.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "uploadThroughput": 2**18, "downloadThroughput": -1},
+    )
+    page.get_by_role("button", name="Upload").click()
+    progress = page.get_by_role("progressbar", name="Uploading report.bin")
+    expect(progress).to_be_visible()
+    page.wait_for_function(
+        "() => { const bar = document.querySelector('progress'); return bar && bar.value > 0.1 }"
+    )
+    slow.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "uploadThroughput": -1, "downloadThroughput": -1},
+    )
+    stored = page.locator('tr[data-name="report.bin"]')
+    expect(stored.locator('td[data-label="Size"]')).to_have_text("1.0 MiB")
+    page.screenshot(path=str(screenshots / "bucket.png"))
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{alto_server.port}",
+        region_name="us-east-1",
+        aws_access_key_id=user.apikey,
+        aws_secret_access_key=user.secretkey,
+        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
+    )
+    assert s3.get_object(Bucket=bucket, Key="report.bin")["Body"].read() == upload.read_bytes()
+
+    with page.expect_download() as download:
+        stored.get_by_role("button", name="Download").click()
+    saved = tmp_path / "downloaded.bin"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == upload.read_bytes()
     page.context.close()

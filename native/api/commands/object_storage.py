@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from native.api.command import Command, CommandContext, ListCommand
+from native.api.command import ALL_ROLES, Command, CommandContext, ListCommand
 from native.api.params import long, map_of, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
+from native.api.visible import anyone
 from native.model import ObjectStoragePool
 from native.services import object_storage
 from native.services.object_storage import NewPool, details_of
@@ -17,18 +18,20 @@ from native.services.object_storage import NewPool, details_of
 class ObjectStoreResponse(ResponseObject, object_name="objectstore"):
     id = Field("the ID of the object store")
     name = Field("the name of the object store")
-    url = Field("the url of the object store")
+    url = Field("the url of the object store; returned to root admins only")
     providername = Field("the provider name of the object store")
     storagetotal = Field("the total size of the object store", type="long")
     storageused = Field("the object store currently used size", type="long")
     tags = Field("the tags of the object store")
 
     @classmethod
-    def of(cls, session: Session, pool: ObjectStoragePool) -> ObjectStoreResponse:
+    def of(
+        cls, session: Session, pool: ObjectStoragePool, *, show_url: bool = True
+    ) -> ObjectStoreResponse:
         return cls(
             id=pool.uuid,
             name=pool.name,
-            url=pool.url,
+            url=pool.url if show_url else None,
             providername=pool.provider,
             storagetotal=pool.total_size,
             storageused=object_storage.pool_usage(session, pool=pool),
@@ -141,11 +144,19 @@ class DeleteObjectStoragePool(
 
 
 class ListObjectStoragePools(
-    ListCommand, api="listObjectStoragePools", response=ObjectStoreResponse, since="4.19.0"
+    ListCommand,
+    api="listObjectStoragePools",
+    response=ObjectStoreResponse,
+    authorized=ALL_ROLES,
+    since="4.19.0",
 ):
-    """Lists object storage pools."""
+    """Lists object storage pools.
 
-    id = uuid_of(ObjectStoragePool, description="the ID of the storage pool")
+    Every role may list them, to choose one for `createBucket`; only root admins see their
+    URLs.
+    """
+
+    id = uuid_of(ObjectStoragePool, visible=anyone, description="the ID of the storage pool")
     name = string(description="the name of the object store")
     provider = string(description="the object store provider")
     protocol = string(description="the object store protocol")
@@ -168,4 +179,7 @@ class ListObjectStoragePools(
                 func.lower(ObjectStoragePool.name).contains(self.keyword.lower(), autoescape=True)
             )
         rows, count = self.page_of_query(ctx, query, ObjectStoragePool.id)
-        return ListResult([ObjectStoreResponse.of(ctx.session, row) for row in rows], count)
+        show_url = ctx.caller.is_root_admin
+        return ListResult(
+            [ObjectStoreResponse.of(ctx.session, row, show_url=show_url) for row in rows], count
+        )

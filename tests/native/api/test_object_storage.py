@@ -101,11 +101,15 @@ def test_secret_details_are_sealed_at_rest(
     admin.deleteObjectStoragePool(id=pool["id"])
 
 
-def test_pools_are_for_root_admins_only(admin: CloudStack, tenant: Tenant, tmp_path: Path) -> None:
+def test_users_list_pools_without_urls_and_change_none(
+    admin: CloudStack, tenant: Tenant, tmp_path: Path
+) -> None:
     pool = add_local(admin, tmp_path / "pool")
     client = tenant.client()
+    [listed] = client.listObjectStoragePools(id=pool["id"])["objectstore"]
+    assert listed["name"] == pool["name"] and "url" not in listed
+    assert admin.listObjectStoragePools(id=pool["id"])["objectstore"][0]["url"] == pool["url"]
     for call, params in (
-        (client.listObjectStoragePools, {}),
         (client.addObjectStoragePool, {"provider": "Local", "url": (tmp_path / "x").as_uri()}),
         (client.deleteObjectStoragePool, {"id": pool["id"]}),
     ):
