@@ -396,16 +396,6 @@ export const listPages = [
     ],
   },
   {
-    path: 'limits',
-    title: 'Resource limits',
-    command: 'listResourceLimits',
-    key: 'resourcelimit',
-    columns: [
-      { label: 'Resource', field: 'resourcetypename' },
-      { label: 'Limit', value: (l) => (Number(l.max) < 0 ? 'unlimited' : l.max) },
-    ],
-  },
-  {
     path: 'zones',
     title: 'Zones',
     admin: true,
@@ -668,4 +658,8 @@ export const listPages = [
   },
 ]
 
-export const pageByPath = Object.fromEntries(listPages.map((page) => [page.path, page]))
+// Every page's title by path: the list pages and the views of their own.
+export const titles = {
+  ...Object.fromEntries(listPages.map((page) => [page.path, page.title])),
+  limits: 'Limits and usage',
+}

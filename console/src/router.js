@@ -4,6 +4,7 @@ import { listPages } from './pages.js'
 import BucketBrowser from './views/BucketBrowser.vue'
 import Dashboard from './views/Dashboard.vue'
 import DeployWizard from './views/DeployWizard.vue'
+import LimitsView from './views/LimitsView.vue'
 import Login from './views/Login.vue'
 import ResourceList from './views/ResourceList.vue'
 import ZoneWizard from './views/ZoneWizard.vue'
@@ -14,6 +15,7 @@ const routes = [
   { path: '/deploy', component: DeployWizard },
   { path: '/zone-wizard', component: ZoneWizard, meta: { admin: true } },
   { path: '/buckets/:name', component: BucketBrowser, props: true },
+  { path: '/limits', component: LimitsView },
   ...listPages.map((page) => ({
     path: `/${page.path}`,
     component: ResourceList,

@@ -9,6 +9,7 @@ consumers can never overshoot it. `resource_counts` recounts them from the resou
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -103,6 +104,48 @@ def domain_limit(
     if domain.parent_id is None:
         return -1
     return int(settings.get(session, f"max.domain.{resource.setting_suffix}"))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One resource of an account: its limit in force (-1 unlimited) and its count, both in
+    the limit's unit (GiB for storage)."""
+
+    limit: int
+    count: int
+
+    @property
+    def available(self) -> int:
+        """What is left under the limit (-1 when unlimited)."""
+        return -1 if self.limit < 0 else max(0, self.limit - self.count)
+
+
+def account_standing(
+    session: Session, settings: Settings, *, account: Account
+) -> dict[ResourceType, Standing]:
+    """Every resource type's limit and count for `account`, read in two queries."""
+    limits = dict(
+        session.execute(
+            select(ResourceLimit.resource_type, ResourceLimit.max).where(
+                ResourceLimit.owner_type == ACCOUNT, ResourceLimit.owner_id == account.id
+            )
+        ).all()
+    )
+    counts = dict(
+        session.execute(
+            select(ResourceCount.resource_type, ResourceCount.count).where(
+                ResourceCount.owner_type == ACCOUNT, ResourceCount.owner_id == account.id
+            )
+        ).all()
+    )
+    standing = {}
+    for resource in ResourceType:
+        limit = limits.get(resource.label)
+        if limit is None:
+            limit = account_limit(session, settings, account=account, resource=resource)
+        count = int(counts.get(resource.label) or 0)
+        standing[resource] = Standing(limit=int(limit), count=-(-count // resource.unit))
+    return standing
 
 
 def stored_count(

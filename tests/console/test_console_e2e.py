@@ -208,7 +208,10 @@ def test_a_user_deploys_stops_and_destroys_a_vm(
     assert vm["state"] == "Running" and vm["zoneid"] == zone["id"]
     assert vm["templateid"] == template["id"] and vm["serviceofferingid"] == compute["id"]
 
-    page.get_by_role("button", name="Go to instances").click()
+    page.get_by_role("link", name="Limits and usage").click()
+    used = page.locator('tr[data-name="Instances"] td[data-label="Used"]')
+    expect(used).to_have_text("1")
+    page.get_by_role("link", name="Instances", exact=True).click()
     row = page.locator(f'tr[data-name="{name}"]')
     expect(row.locator('td[data-label="State"]')).to_have_text("Running")
     page.screenshot(path=str(screenshots / "instances.png"))

@@ -7,16 +7,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from native.api.command import ADMINS, ALL_ROLES, Command, CommandContext, ListInDomainCommand
+from native.api.commands.account_standing import ResourceStandingFields, standing_values
 from native.api.commands.users import NewUserCommand, UserResponse
 from native.api.params import boolean, integer, map_of, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
 from native.model import Account, Domain, Role
-from native.services import accounts, domains, users
+from native.services import accounts, domains, limits, users
 from native.services.caller import Caller, RoleType
+from native.services.settings import Settings
 from native.services.visibility import accounts_clause
 
 
-class AccountResponse(ResponseObject, object_name="account"):
+class AccountResponse(ResponseObject, ResourceStandingFields, object_name="account"):
     id = Field("the id of the account")
     name = Field("the name of the account")
     accounttype = Field("account type (admin, domain-admin, user)", type="integer")
@@ -35,8 +37,11 @@ class AccountResponse(ResponseObject, object_name="account"):
     user = Field("the list of users associated with account", of=UserResponse)
 
     @classmethod
-    def of(cls, session: Session, account: Account, *, caller: Caller) -> AccountResponse:
+    def of(
+        cls, session: Session, account: Account, *, caller: Caller, settings: Settings
+    ) -> AccountResponse:
         return cls(
+            **standing_values(limits.account_standing(session, settings, account=account)),
             id=account.uuid,
             name=account.name,
             accounttype=account.account_type,
@@ -106,7 +111,9 @@ class CreateAccount(
             account_uuid=self.accountid,
             user=self.new_user(),
         )
-        return AccountResponse.of(ctx.session, account, caller=ctx.caller)
+        return AccountResponse.of(
+            ctx.session, account, caller=ctx.caller, settings=ctx.runtime.settings
+        )
 
 
 class ListAccounts(
@@ -157,7 +164,13 @@ class ListAccounts(
             query = query.where(Account.name.contains(self.keyword, autoescape=True))
         rows, count = self.page_of_query(ctx, query, Account.id)
         return ListResult(
-            [AccountResponse.of(ctx.session, row, caller=ctx.caller) for row in rows], count
+            [
+                AccountResponse.of(
+                    ctx.session, row, caller=ctx.caller, settings=ctx.runtime.settings
+                )
+                for row in rows
+            ],
+            count,
         )
 
 
@@ -203,7 +216,9 @@ class UpdateAccount(
             role=self.roleid,
             details=accounts.flatten_details(self.accountdetails),
         )
-        return AccountResponse.of(ctx.session, account, caller=ctx.caller)
+        return AccountResponse.of(
+            ctx.session, account, caller=ctx.caller, settings=ctx.runtime.settings
+        )
 
 
 class DeleteAccount(
@@ -256,7 +271,9 @@ class DisableAccount(
         account = accounts.set_account_state(
             ctx.session, caller=ctx.caller, account=self.target(ctx), state=self._state()
         )
-        return AccountResponse.of(ctx.session, account, caller=ctx.caller)
+        return AccountResponse.of(
+            ctx.session, account, caller=ctx.caller, settings=ctx.runtime.settings
+        )
 
 
 class EnableAccount(
@@ -273,7 +290,9 @@ class EnableAccount(
         account = accounts.set_account_state(
             ctx.session, caller=ctx.caller, account=self.target(ctx), state="enabled"
         )
-        return AccountResponse.of(ctx.session, account, caller=ctx.caller)
+        return AccountResponse.of(
+            ctx.session, account, caller=ctx.caller, settings=ctx.runtime.settings
+        )
 
 
 class LockAccount(
@@ -296,4 +315,6 @@ class LockAccount(
         account = accounts.set_account_state(
             ctx.session, caller=ctx.caller, account=target, state="locked"
         )
-        return AccountResponse.of(ctx.session, account, caller=ctx.caller)
+        return AccountResponse.of(
+            ctx.session, account, caller=ctx.caller, settings=ctx.runtime.settings
+        )

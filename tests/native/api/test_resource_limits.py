@@ -186,3 +186,26 @@ def test_going_over_a_limit_gives_532_and_a_recount_restores_it(
     ]
     assert volumes["resourcecount"] == 2
     assert storage["resourcecount"] == 2 * 1024**3
+
+
+def test_an_account_shows_its_limits_counts_and_what_is_left(
+    admin: CloudStack, tenant: Tenant, zone: SimZone, disk_offering: dict[str, Any]
+) -> None:
+    client = tenant.client()
+    owner = {"account": tenant.name, "domainid": tenant.domainid}
+    admin.updateResourceLimit(resourcetype=2, max=5, **owner)
+    admin.updateResourceLimit(resourcetype=10, max=-1, **owner)
+    assert create_volume(client, zone, disk_offering)["jobstatus"] == 1
+
+    [account] = client.listAccounts()["account"]
+    assert (account["volumelimit"], account["volumetotal"], account["volumeavailable"]) == (
+        "5",
+        1,
+        "4",
+    )
+    assert account["primarystoragetotal"] == 1
+    assert account["primarystoragelimit"] == account["primarystorageavailable"] == "Unlimited"
+    assert account["vmlimit"] == str(configured(admin, "max.account.user.vms"))
+    assert account["vmtotal"] == 0
+    [seen_by_admin] = admin.listAccounts(id=tenant.id)["account"]
+    assert seen_by_admin["volumetotal"] == 1
