@@ -307,3 +307,64 @@ def test_a_user_makes_a_bucket_and_moves_a_file_through_it(
     download.value.save_as(saved)
     assert saved.read_bytes() == upload.read_bytes()
     page.context.close()
+
+
+def _visit_every_page(page: Any) -> dict[str, str]:
+    """Open every page in the menu; the error each showed, by title (none: not listed)."""
+    expect = _expect()
+    titles = page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()
+    errors = {}
+    for title in titles:
+        page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name=title, exact=True
+        ).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        page.wait_for_load_state("networkidle")
+        alert = page.get_by_role("alert")
+        if alert.count():
+            errors[title] = alert.first.inner_text()
+    return errors
+
+
+def test_every_page_loads_for_a_user(browser: Any, console_url: str, user: Tenant) -> None:
+    page = log_in(browser, console_url, user)
+    assert _visit_every_page(page) == {}
+    page.context.close()
+
+
+def test_every_page_loads_for_an_administrator(
+    browser: Any, console_url: str, root_admin: Tenant
+) -> None:
+    page = log_in(browser, console_url, root_admin)
+    assert _visit_every_page(page) == {}
+    page.context.close()
+
+
+def test_the_login_form_works_from_the_keyboard(
+    browser: Any, console_url: str, user: Tenant
+) -> None:
+    page = browser.new_page()
+    page.goto(console_url)
+    page.keyboard.type(user.name)  # the username field has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type(user.password)
+    page.keyboard.press("Tab")
+    page.keyboard.type("/")
+    page.keyboard.press("Enter")
+    _expect()(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.context.close()
+
+
+def test_a_refused_create_names_the_field(
+    browser: Any, console_url: str, user: Tenant, wizard_zone: dict[str, Any]
+) -> None:
+    page = log_in(browser, console_url, user)
+    page.get_by_role("link", name="VPCs", exact=True).click()
+    page.get_by_role("button", name="Add VPC").click()
+    page.get_by_label("Name").fill("bad")
+    page.get_by_label("Description").fill("bad")
+    page.get_by_label("Zone").select_option(label=wizard_zone["name"])
+    page.get_by_label("CIDR").fill("10.1.0.0/99")
+    page.get_by_role("button", name="Create", exact=True).click()
+    _expect()(page.get_by_role("alert")).to_contain_text("CIDR specified 10.1.0.0/99")
+    page.context.close()
