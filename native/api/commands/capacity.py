@@ -19,6 +19,7 @@ from native.services.infrastructure.capacity_report import (
     Scope,
     capacity_report,
 )
+from native.services.network import public_ip_capacity  # noqa: F401  (registers type 4)
 
 
 class CapacityResponse(ResponseObject, object_name="capacity"):

@@ -4,8 +4,8 @@ pod or cluster, aggregated in SQL.
 Each capacity type comes from a registered source. A source returns figures at the finest
 level it knows (a cluster's CPU, a pod's private IPs, a zone's secondary storage); the
 report sums them to the level asked for and leaves out figures coarser than it. Other
-areas add their own kinds with `register_capacity_source` (public IPs are not registered
-here: the networking area registers them once it has public IP ranges).
+areas add their own kinds with `register_capacity_source` (public IPs:
+`network.public_ip_capacity`).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ import pytest
 from cs import CloudStack
 
 from tests.support.api import api_error
+from tests.support.networks import create_network
+from tests.support.vms import succeeded
 from tests.support.zones import SimZone, build_zone
 
 MIB = 1024**2
@@ -30,7 +32,7 @@ def by_type(answer: dict[str, Any]) -> dict[int, dict[str, Any]]:
 def test_zone_figures(admin: CloudStack, zone: SimZone) -> None:
     figures = by_type(admin.listCapacity(zoneid=zone.id))
 
-    assert set(figures) == {0, 1, 2, 3, 5, 6}
+    assert set(figures) == {0, 1, 2, 3, 4, 5, 6}
     assert figures[0]["name"] == "MEMORY"
     assert (figures[0]["capacitytotal"], figures[0]["capacityused"]) == (2 * 4096 * MIB, 0)
     assert figures[1]["name"] == "CPU"
@@ -94,3 +96,21 @@ def test_type_filter_and_sorting(admin: CloudStack, zone: SimZone) -> None:
 def test_capacity_of_every_zone_without_filters(admin: CloudStack, zone: SimZone) -> None:
     zones = {capacity["zoneid"] for capacity in admin.listCapacity(type=1)["capacity"]}
     assert zone.id in zones
+
+
+def test_public_ip_figures_count_the_zones_addresses_and_those_taken(
+    admin: CloudStack, zone: SimZone
+) -> None:
+    before = by_type(admin.listCapacity(zoneid=zone.id, type=4))[4]
+    assert before["name"] == "VIRTUAL_NETWORK_PUBLIC_IP"
+    size = 250 - 10 + 1  # PUBLIC_RANGE: .10 to .250
+    assert (before["capacitytotal"], before["capacityused"]) == (size, 0)
+
+    network = create_network(admin, zone, "10.61.0")
+    succeeded(admin, admin.associateIpAddress(networkid=network["id"]))
+    after = by_type(admin.listCapacity(zoneid=zone.id, type=4))[4]
+    assert after["capacityused"] >= 1
+    assert after["capacityused"] == len(
+        admin.listPublicIpAddresses(zoneid=zone.id, listall=True)["publicipaddress"]
+    )
+    assert 4 not in by_type(admin.listCapacity(podid=zone.pod["id"]))
