@@ -19,14 +19,16 @@ export class ApiError extends Error {
 }
 
 // The logged-in user ({username, userid, account, domainid, type, sessionkey}), or null.
-export const session = reactive({ user: JSON.parse(sessionStorage.getItem(STORED) || 'null') })
+// `ended` says the server ended the session (idle time, logout elsewhere).
+export const session = reactive({ user: JSON.parse(sessionStorage.getItem(STORED) || 'null'), ended: false })
 
 export function isAdmin() {
   return ['ADMIN', '1'].includes(String(session.user?.type ?? '').toUpperCase())
 }
 
-function forget() {
+function forget({ ended = false } = {}) {
   session.user = null
+  session.ended = ended
   sessionStorage.removeItem(STORED)
 }
 
@@ -43,7 +45,7 @@ async function post(command, params) {
     throw new ApiError(response.status, `${command}: the server did not answer in JSON`, command)
   }
   if (!response.ok) {
-    if (response.status === 401 && SESSION_OVER.test(reply.errortext || '')) forget()
+    if (response.status === 401 && SESSION_OVER.test(reply.errortext || '') && session.user) forget({ ended: true })
     throw new ApiError(response.status, reply.errortext, command)
   }
   return reply
@@ -59,6 +61,7 @@ export async function login({ username, password, domain }) {
     type: reply.type,
     sessionkey: reply.sessionkey,
   }
+  session.ended = false
   sessionStorage.setItem(STORED, JSON.stringify(session.user))
   return session.user
 }

@@ -368,3 +368,25 @@ def test_a_refused_create_names_the_field(
     page.get_by_role("button", name="Create", exact=True).click()
     _expect()(page.get_by_role("alert")).to_contain_text("CIDR specified 10.1.0.0/99")
     page.context.close()
+
+
+def test_a_session_ended_by_the_server_leads_back_to_the_login(
+    browser: Any, console_url: str, alto_server: AltoServer, user: Tenant
+) -> None:
+    expect = _expect()
+    page = log_in(browser, console_url, user)
+    page.wait_for_load_state("networkidle")  # the dashboard has all its figures
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "JSESSIONID"]
+    requests.post(
+        alto_server.endpoint,
+        data={"command": "logout", "response": "json"},
+        cookies={"JSESSIONID": cookie["value"]},
+        timeout=10,
+    ).raise_for_status()
+    page.get_by_role("link", name="Volumes", exact=True).click()
+    expect(page.get_by_text("Your session has ended. Log in again.")).to_be_visible()
+    page.get_by_label("Username").fill(user.name)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Volumes")).to_be_visible()
+    page.context.close()
