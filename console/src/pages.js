@@ -446,6 +446,19 @@ export const listPages = [
     command: 'listHosts',
     key: 'host',
     params: { type: 'Routing' },
+    create: {
+      label: 'Add host',
+      command: 'addHost',
+      fields: [
+        zoneField,
+        { name: 'podid', label: 'Pod', options: { command: 'listPods', key: 'pod' } },
+        { name: 'clusterid', label: 'Cluster', options: { command: 'listClusters', key: 'cluster' } },
+        { name: 'hypervisor', label: 'Hypervisor', required: true, options: { command: 'listHypervisors', key: 'hypervisor', value: 'name' } },
+        { name: 'url', label: 'Host URL', required: true, placeholder: 'simulator://host-2' },
+        { name: 'username', label: 'Username', required: true },
+        { name: 'password', label: 'Password', type: 'password' },
+      ],
+    },
     columns: [
       { label: 'Name', field: 'name' },
       { label: 'State', field: 'state' },
@@ -532,6 +545,16 @@ export const listPages = [
     admin: true,
     command: 'listDiskOfferings',
     key: 'diskoffering',
+    create: {
+      label: 'Add disk offering',
+      command: 'createDiskOffering',
+      fields: [
+        { name: 'name', label: 'Name', required: true },
+        { name: 'displaytext', label: 'Description', required: true },
+        { name: 'disksize', label: 'Size (GiB; empty for a custom size)', type: 'number' },
+        { name: 'customized', label: 'Custom size', options: ['false', 'true'] },
+      ],
+    },
     columns: [
       { label: 'Name', field: 'name' },
       { label: 'Size (GiB)', value: (o) => (o.iscustomized ? 'custom' : o.disksize) },
@@ -545,6 +568,20 @@ export const listPages = [
     command: 'listTemplates',
     key: 'template',
     params: { templatefilter: 'all' },
+    create: {
+      label: 'Register template',
+      command: 'registerTemplate',
+      fields: [
+        { name: 'name', label: 'Name', required: true },
+        { name: 'displaytext', label: 'Description', required: true },
+        { name: 'url', label: 'URL', required: true, placeholder: 'http://… or file:///…' },
+        zoneField,
+        { name: 'format', label: 'Format', options: ['QCOW2', 'RAW', 'VHD', 'OVA', 'ISO'] },
+        { name: 'hypervisor', label: 'Hypervisor', required: true, options: { command: 'listHypervisors', key: 'hypervisor', value: 'name' } },
+        { name: 'ostypeid', label: 'OS type', options: { command: 'listOsTypes', key: 'ostype', label: 'description' } },
+        { name: 'ispublic', label: 'Public', options: ['true', 'false'] },
+      ],
+    },
     columns: [
       { label: 'Name', field: 'name' },
       { label: 'OS type', field: 'ostypename' },
@@ -560,6 +597,19 @@ export const listPages = [
     admin: true,
     command: 'listAccounts',
     key: 'account',
+    create: {
+      label: 'Add account',
+      command: 'createAccount',
+      fields: [
+        { name: 'username', label: 'Username', required: true },
+        { name: 'password', label: 'Password', type: 'password', required: true },
+        { name: 'email', label: 'Email', type: 'email', required: true },
+        { name: 'firstname', label: 'First name', required: true },
+        { name: 'lastname', label: 'Last name', required: true },
+        { name: 'roleid', label: 'Role', required: true, options: { command: 'listRoles', key: 'role' } },
+        { name: 'domainid', label: 'Domain', options: { command: 'listDomains', key: 'domain', label: 'path' } },
+      ],
+    },
     columns: [
       { label: 'Name', field: 'name' },
       { label: 'Role', field: 'rolename' },
@@ -578,6 +628,14 @@ export const listPages = [
     admin: true,
     command: 'listDomains',
     key: 'domain',
+    create: {
+      label: 'Add domain',
+      command: 'createDomain',
+      fields: [
+        { name: 'name', label: 'Name', required: true },
+        { name: 'parentdomainid', label: 'Parent domain', options: { command: 'listDomains', key: 'domain', label: 'path' } },
+      ],
+    },
     columns: [
       { label: 'Name', field: 'name' },
       { label: 'Path', field: 'path' },
@@ -603,6 +661,15 @@ export const listPages = [
     admin: true,
     command: 'listRoles',
     key: 'role',
+    create: {
+      label: 'Add role',
+      command: 'createRole',
+      fields: [
+        { name: 'name', label: 'Name', required: true },
+        { name: 'type', label: 'Type', options: ['User', 'DomainAdmin', 'ResourceAdmin', 'Admin'] },
+        { name: 'description', label: 'Description' },
+      ],
+    },
     columns: [
       { label: 'Name', field: 'name' },
       { label: 'Type', field: 'type' },

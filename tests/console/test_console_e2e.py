@@ -390,3 +390,41 @@ def test_a_session_ended_by_the_server_leads_back_to_the_login(
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Volumes")).to_be_visible()
     page.context.close()
+
+
+def test_an_administrator_adds_an_account_that_can_log_in(
+    browser: Any, console_url: str, root_admin: Tenant, admin: CloudStack
+) -> None:
+    expect = _expect()
+    name = unique("console")
+    page = log_in(browser, console_url, root_admin)
+    page.get_by_role("link", name="Accounts", exact=True).click()
+    page.get_by_role("button", name="Add account").click()
+    form = page.get_by_role("form", name="Add account")
+    for label, value in {
+        "Username": name,
+        "Password": "console-pass-1",
+        "Email": f"{name}@example.com",
+        "First name": "Con",
+        "Last name": "Sole",
+    }.items():
+        form.get_by_label(label).fill(value)
+    form.get_by_label("Role").select_option(label="User")
+    form.get_by_label("Domain").select_option(label="ROOT")
+    form.get_by_role("button", name="Create").click()
+    page.get_by_label("Search").fill(name)
+    page.get_by_label("Search").press("Enter")
+    expect(page.locator(f'tr[data-name="{name}"] td[data-label="Role"]')).to_have_text("User")
+    page.context.close()
+
+    newcomer = Tenant(
+        account={"name": name},
+        user={},
+        apikey="",
+        secretkey="",
+        password="console-pass-1",
+        endpoint="",
+    )
+    log_in(browser, console_url, newcomer).context.close()
+    [account] = admin.listAccounts(name=name)["account"]
+    assert account["roletype"] == "User"
