@@ -1,6 +1,7 @@
 // The console's list pages, as data: the list command and its response key, the columns,
-// what each row offers (one native command each, or a page to go to) and the form that creates one. ResourceList
-// renders any of them; a page with `admin` shows only to root administrators.
+// what each row offers (one native command each, perhaps after a small form, or a page to
+// go to) and the form that creates one. ResourceList renders any of them; a page with
+// `admin` shows only to root administrators.
 
 const gib = (bytes) => (bytes ? `${(Number(bytes) / 2 ** 30).toFixed(1)} GiB` : '')
 const byId = (row) => ({ id: row.id })
@@ -249,6 +250,17 @@ export const listPages = [
       ],
     },
     actions: [
+      {
+        label: 'Add ingress rule',
+        command: 'authorizeSecurityGroupIngress',
+        params: (g) => ({ securitygroupid: g.id }),
+        form: [
+          protocolField,
+          { name: 'startport', label: 'Start port', type: 'number' },
+          { name: 'endport', label: 'End port', type: 'number' },
+          { name: 'cidrlist', label: 'Source CIDRs', required: true, initial: () => '0.0.0.0/0' },
+        ],
+      },
       { label: 'Delete', command: 'deleteSecurityGroup', params: byId, when: (g) => g.name !== 'default', confirm: (g) => `Delete security group ${g.name}?` },
     ],
   },
@@ -693,7 +705,7 @@ export const listPages = [
       {
         label: 'Edit',
         command: 'updateConfiguration',
-        prompt: { name: 'value', label: 'New value', initial: (c) => c.value },
+        form: [{ name: 'value', label: 'New value', initial: (c) => c.value }],
         params: (c) => ({ name: c.name }),
       },
     ],

@@ -428,3 +428,28 @@ def test_an_administrator_adds_an_account_that_can_log_in(
     log_in(browser, console_url, newcomer).context.close()
     [account] = admin.listAccounts(name=name)["account"]
     assert account["roletype"] == "User"
+
+
+def test_a_user_makes_a_security_group_and_opens_a_port(
+    browser: Any, console_url: str, user: Tenant
+) -> None:
+    expect = _expect()
+    group = unique("web")
+    page = log_in(browser, console_url, user)
+    page.get_by_role("link", name="Security groups", exact=True).click()
+    page.get_by_role("button", name="Add security group").click()
+    page.get_by_label("Name").fill(group)
+    page.get_by_label("Description").fill("web servers")
+    page.get_by_role("button", name="Create", exact=True).click()
+    row = page.locator(f'tr[data-name="{group}"]')
+    row.get_by_role("button", name="Add ingress rule").click()
+    form = page.get_by_role("form", name=f"Add ingress rule {group}")
+    form.get_by_label("Protocol").select_option("tcp")
+    form.get_by_label("Start port").fill("22")
+    form.get_by_label("End port").fill("22")
+    form.get_by_role("button", name="Save").click()
+    expect(row.locator('td[data-label="Ingress rules"]')).to_have_text("1")
+    [listed] = user.client().listSecurityGroups(securitygroupname=group)["securitygroup"]
+    [rule] = listed["ingressrule"]
+    assert (rule["protocol"], rule["startport"], rule["cidr"]) == ("tcp", 22, "0.0.0.0/0")
+    page.context.close()
