@@ -326,16 +326,11 @@ def _visit_every_page(page: Any) -> dict[str, str]:
     return errors
 
 
-def test_every_page_loads_for_a_user(browser: Any, console_url: str, user: Tenant) -> None:
-    page = log_in(browser, console_url, user)
-    assert _visit_every_page(page) == {}
-    page.context.close()
-
-
-def test_every_page_loads_for_an_administrator(
-    browser: Any, console_url: str, root_admin: Tenant
+@pytest.mark.parametrize("who", ["user", "root_admin"])
+def test_every_page_loads(
+    browser: Any, console_url: str, who: str, request: pytest.FixtureRequest
 ) -> None:
-    page = log_in(browser, console_url, root_admin)
+    page = log_in(browser, console_url, request.getfixturevalue(who))
     assert _visit_every_page(page) == {}
     page.context.close()
 
