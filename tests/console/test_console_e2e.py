@@ -25,7 +25,10 @@ WAIT_MS = 60_000
 
 
 def _expect() -> Any:
-    return pytest.importorskip("playwright.sync_api").expect
+    """Playwright's `expect`, waiting as long as pages do (a loaded CI machine is slow)."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect.set_options(timeout=WAIT_MS)
+    return expect
 
 
 def log_in(browser: Any, url: str, who: Tenant, *, viewport: dict[str, int] = DESKTOP) -> Any:
