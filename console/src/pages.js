@@ -11,6 +11,12 @@ const publicIpField = {
   label: 'Public IP',
   options: { command: 'listPublicIpAddresses', key: 'publicipaddress', label: 'ipaddress' },
 }
+const instanceField = {
+  name: 'virtualmachineid',
+  label: 'Instance',
+  required: true,
+  options: { command: 'listVirtualMachines', key: 'virtualmachine' },
+}
 const protocolField = {
   name: 'protocol',
   label: 'Protocol',
@@ -124,6 +130,13 @@ export const listPages = [
     },
     actions: [
       { label: 'Snapshot', command: 'createSnapshot', params: (v) => ({ volumeid: v.id }) },
+      {
+        label: 'Attach',
+        command: 'attachVolume',
+        params: byId,
+        form: [instanceField],
+        when: (v) => !v.virtualmachineid,
+      },
       { label: 'Detach', command: 'detachVolume', params: byId, when: (v) => v.virtualmachineid && v.type !== 'ROOT' },
       {
         label: 'Delete',
@@ -146,6 +159,13 @@ export const listPages = [
       { label: 'Created', field: 'created' },
     ],
     actions: [
+      {
+        label: 'Create volume',
+        command: 'createVolume',
+        params: (snapshot) => ({ snapshotid: snapshot.id }),
+        form: [{ name: 'name', label: 'Volume name', required: true }],
+        when: (snapshot) => snapshot.state === 'BackedUp',
+      },
       { label: 'Delete', command: 'deleteSnapshot', params: byId, confirm: (s) => `Delete snapshot ${s.name}?` },
     ],
   },
@@ -227,6 +247,23 @@ export const listPages = [
       ],
     },
     actions: [
+      {
+        label: 'Add tier',
+        command: 'createNetwork',
+        params: (vpc) => ({ vpcid: vpc.id, zoneid: vpc.zoneid }),
+        form: [
+          { name: 'name', label: 'Tier name', required: true },
+          { name: 'displaytext', label: 'Description' },
+          { name: 'gateway', label: 'Gateway', required: true, placeholder: '10.1.1.1' },
+          { name: 'netmask', label: 'Netmask', required: true, initial: () => '255.255.255.0' },
+          {
+            name: 'networkofferingid',
+            label: 'Network offering',
+            required: true,
+            options: { command: 'listNetworkOfferings', key: 'networkoffering', params: { forvpc: true, state: 'Enabled' } },
+          },
+        ],
+      },
       { label: 'Delete', command: 'deleteVPC', params: byId, confirm: (v) => `Delete VPC ${v.name}?` },
     ],
   },
@@ -334,7 +371,7 @@ export const listPages = [
         { name: 'protocol', label: 'Protocol', options: ['tcp', 'udp'] },
         { name: 'publicport', label: 'Public port', type: 'number', required: true },
         { name: 'privateport', label: 'Private port', type: 'number', required: true },
-        { name: 'virtualmachineid', label: 'Instance', options: { command: 'listVirtualMachines', key: 'virtualmachine' } },
+        instanceField,
       ],
     },
     actions: [{ label: 'Delete', command: 'deletePortForwardingRule', params: byId }],
@@ -363,7 +400,15 @@ export const listPages = [
         { name: 'privateport', label: 'Private port', type: 'number', required: true },
       ],
     },
-    actions: [{ label: 'Delete', command: 'deleteLoadBalancerRule', params: byId }],
+    actions: [
+      {
+        label: 'Add instance',
+        command: 'assignToLoadBalancerRule',
+        params: byId,
+        form: [{ ...instanceField, name: 'virtualmachineids' }],
+      },
+      { label: 'Delete', command: 'deleteLoadBalancerRule', params: byId },
+    ],
   },
   {
     path: 'buckets',

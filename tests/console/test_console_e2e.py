@@ -182,6 +182,9 @@ def test_a_user_deploys_stops_and_destroys_a_vm(
     [zone] = admin.listZones(name=wizard_zone["name"])["zone"]
     template = _template_in(admin, zone_id=zone["id"], folder=wizard_zone["storage"])
     compute = offering(admin)
+    disk = admin.createDiskOffering(name=unique("disk"), displaytext="1 GiB", disksize=1)[
+        "diskoffering"
+    ]
     name = unique("web").replace("_", "-")
     page = log_in(browser, console_url, user)
     page.get_by_role("link", name="Instances", exact=True).click()
@@ -211,6 +214,7 @@ def test_a_user_deploys_stops_and_destroys_a_vm(
     assert vm["state"] == "Running" and vm["zoneid"] == zone["id"]
     assert vm["templateid"] == template["id"] and vm["serviceofferingid"] == compute["id"]
 
+    _attach_a_new_volume(page, vm_name=name, zone_name=wizard_zone["name"], disk=disk)
     page.get_by_role("link", name="Limits and usage").click()
     used = page.locator('tr[data-name="Instances"] td[data-label="Used"]')
     expect(used).to_have_text("1")
@@ -227,6 +231,25 @@ def test_a_user_deploys_stops_and_destroys_a_vm(
     [destroyed] = admin.listVirtualMachines(id=vm["id"])["virtualmachine"]
     assert destroyed["state"] == "Destroyed"
     page.context.close()
+
+
+def _attach_a_new_volume(page: Any, *, vm_name: str, zone_name: str, disk: dict[str, Any]) -> None:
+    """Add a volume on the Volumes page and attach it to the instance with its row form."""
+    expect = _expect()
+    volume = unique("data")
+    page.get_by_role("link", name="Volumes", exact=True).click()
+    page.get_by_role("button", name="Add volume").click()
+    form = page.get_by_role("form", name="Add volume")
+    form.get_by_label("Name").fill(volume)
+    form.get_by_label("Zone").select_option(label=zone_name)
+    form.get_by_label("Disk offering").select_option(label=disk["name"])
+    form.get_by_role("button", name="Create").click()
+    row = page.locator(f'tr[data-name="{volume}"]')
+    row.get_by_role("button", name="Attach").click()
+    attach = page.get_by_role("form", name=f"Attach {volume}")
+    attach.get_by_label("Instance").select_option(label=vm_name)
+    attach.get_by_role("button", name="Save").click()
+    expect(row.locator('td[data-label="Instance"]')).to_have_text(vm_name)
 
 
 def test_on_a_phone_the_menu_folds_away(
