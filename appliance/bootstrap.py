@@ -258,7 +258,12 @@ def _demo_zone(config: Config, *, key: str, node: str) -> str | None:
 
 def banner(prepared: Prepared) -> str:
     """The lines printed at start: where to connect, with which keys, where data lives."""
-    lines = ["Alto management server", f"  endpoint:    {prepared.endpoint}"]
+    console = prepared.endpoint.removesuffix("/client/api") + "/console/"
+    lines = [
+        "Alto management server",
+        f"  endpoint:    {prepared.endpoint}",
+        f"  web console: {console} (log in as admin, domain /)",
+    ]
     creds = prepared.credentials
     if creds is not None:
         lines += [

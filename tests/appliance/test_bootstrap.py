@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.bootstrap import CREDENTIALS_FILE, KEY_FILE, endpoint_for, prepare
+from appliance.bootstrap import CREDENTIALS_FILE, KEY_FILE, banner, endpoint_for, prepare
 from appliance.config import Config, ConfigError
 from native.services.secrets import new_encryption_key
 from tests.support.databases import fresh_database
@@ -96,3 +96,9 @@ def test_bad_encryption_key_is_a_configuration_error(tmp_path: Path) -> None:
 )
 def test_endpoint_for_bind(tmp_path: Path, bind: str, endpoint: str) -> None:
     assert endpoint_for(Config(data_dir=tmp_path, db_url="sqlite://", bind=bind)) == endpoint
+
+
+def test_the_banner_names_the_endpoint_and_the_web_console(config: Config) -> None:
+    lines = banner(prepare(config)).splitlines()
+    assert "  endpoint:    http://127.0.0.1:8123/client/api" in lines
+    assert "  web console: http://127.0.0.1:8123/console/ (log in as admin, domain /)" in lines
