@@ -474,3 +474,58 @@ def test_a_user_makes_a_security_group_and_opens_a_port(
     [rule] = listed["ingressrule"]
     assert (rule["protocol"], rule["startport"], rule["cidr"]) == ("tcp", 22, "0.0.0.0/0")
     page.context.close()
+
+
+def test_a_user_deploys_from_an_iso(
+    browser: Any,
+    console_url: str,
+    admin: CloudStack,
+    user: Tenant,
+    wizard_zone: dict[str, Any],
+) -> None:
+    expect = _expect()
+    [zone] = admin.listZones(name=wizard_zone["name"])["zone"]
+    image = wizard_zone["storage"] / f"{unique('cd')}.iso"
+    image.write_bytes(b"\0" * 65536)
+    [iso] = admin.registerIso(
+        name=unique("iso"),
+        displaytext="installer",
+        url=image.as_uri(),
+        zoneid=zone["id"],
+        ostypeid=admin.listOsTypes()["ostype"][0]["id"],
+        bootable=True,
+        ispublic=True,
+    )["iso"]
+    deadline = time.monotonic() + 60
+    while not admin.listIsos(id=iso["id"], isofilter="all")["iso"][0].get("isready"):
+        assert time.monotonic() < deadline, "the ISO did not become ready"
+        time.sleep(0.3)
+    compute = offering(admin)
+    root = admin.createDiskOffering(name=unique("root"), displaytext="1 GiB", disksize=1)[
+        "diskoffering"
+    ]
+    name = unique("cd").replace("_", "-")
+    page = log_in(browser, console_url, user)
+    page.goto(f"{console_url}#/deploy")
+    page.get_by_role("radio", name=wizard_zone["name"]).check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("radio", name="ISO", exact=True).check()
+    page.get_by_role("radio", name=re.compile(re.escape(iso["name"]))).check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("radio", name=re.compile(re.escape(compute["name"]))).check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("radio", name="No data disk").check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "An ISO needs a disk offering for its root disk."
+    )
+    page.get_by_role("radio", name=re.compile(re.escape(root["name"]))).check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Name").fill(name)
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Launch").click()
+    expect(page.get_by_text(f"Instance {name} is Running.")).to_be_visible()
+    [vm] = user.client().listVirtualMachines(name=name)["virtualmachine"]
+    assert vm["isoid"] == iso["id"]
+    page.context.close()
