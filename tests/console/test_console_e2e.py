@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,13 @@ def _expect() -> Any:
     expect = pytest.importorskip("playwright.sync_api").expect
     expect.set_options(timeout=WAIT_MS)
     return expect
+
+
+def _pick(page: Any, name: str, *, partial: bool = False) -> None:
+    """Choose a wizard step's radio button by its label (or the label's start) and go on."""
+    label = re.compile(re.escape(name)) if partial else name
+    page.get_by_role("radio", name=label).check()
+    page.get_by_role("button", name="Next").click()
 
 
 def log_in(browser: Any, url: str, who: Tenant, *, viewport: dict[str, int] = DESKTOP) -> Any:
@@ -146,6 +154,14 @@ def test_the_zone_wizard_builds_an_enabled_zone(
     assert physical["state"] == "Enabled"
 
 
+def _until_ready(listed: Callable[[], dict[str, Any]]) -> None:
+    """Wait until the template or ISO that `listed` reads says it is ready."""
+    deadline = time.monotonic() + 60
+    while not (found := listed()).get("isready"):
+        assert time.monotonic() < deadline, f"{found['name']} did not become ready"
+        time.sleep(0.3)
+
+
 def _listed_template(admin: CloudStack, template_id: str) -> dict[str, Any]:
     return dict(admin.listTemplates(templatefilter="all", id=template_id)["template"][0])
 
@@ -163,10 +179,7 @@ def _template_in(admin: CloudStack, *, zone_id: str, folder: Path) -> dict[str, 
         ispublic="true",
         ostypeid=admin.listOsTypes()["ostype"][0]["id"],
     )["template"]
-    deadline = time.monotonic() + 60
-    while not _listed_template(admin, template["id"]).get("isready"):
-        assert time.monotonic() < deadline, "the template did not become ready"
-        time.sleep(0.3)
+    _until_ready(lambda: _listed_template(admin, template["id"]))
     return dict(template)
 
 
@@ -192,16 +205,11 @@ def test_a_user_deploys_stops_and_destroys_a_vm(
 
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("alert")).to_have_text("Choose a zone.")
-    page.get_by_role("radio", name=wizard_zone["name"]).check()
-    page.get_by_role("button", name="Next").click()
-    page.get_by_role("radio", name=re.compile(re.escape(template["name"]))).check()
-    page.get_by_role("button", name="Next").click()
-    page.get_by_role("radio", name=re.compile(re.escape(compute["name"]))).check()
-    page.get_by_role("button", name="Next").click()
-    page.get_by_role("radio", name="No data disk").check()
-    page.get_by_role("button", name="Next").click()
-    page.get_by_role("radio", name="The account's default network").check()
-    page.get_by_role("button", name="Next").click()
+    _pick(page, wizard_zone["name"])
+    _pick(page, template["name"], partial=True)
+    _pick(page, compute["name"], partial=True)
+    _pick(page, "No data disk")
+    _pick(page, "The account's default network")
     page.get_by_label("Name").fill("9-not-a-hostname")
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("alert")).to_contain_text("Name: letters, digits and hyphens")
@@ -496,10 +504,7 @@ def test_a_user_deploys_from_an_iso(
         bootable=True,
         ispublic=True,
     )["iso"]
-    deadline = time.monotonic() + 60
-    while not admin.listIsos(id=iso["id"], isofilter="all")["iso"][0].get("isready"):
-        assert time.monotonic() < deadline, "the ISO did not become ready"
-        time.sleep(0.3)
+    _until_ready(lambda: admin.listIsos(id=iso["id"], isofilter="all")["iso"][0])
     compute = offering(admin)
     root = admin.createDiskOffering(name=unique("root"), displaytext="1 GiB", disksize=1)[
         "diskoffering"
@@ -507,20 +512,15 @@ def test_a_user_deploys_from_an_iso(
     name = unique("cd").replace("_", "-")
     page = log_in(browser, console_url, user)
     page.goto(f"{console_url}#/deploy")
-    page.get_by_role("radio", name=wizard_zone["name"]).check()
-    page.get_by_role("button", name="Next").click()
+    _pick(page, wizard_zone["name"])
     page.get_by_role("radio", name="ISO", exact=True).check()
-    page.get_by_role("radio", name=re.compile(re.escape(iso["name"]))).check()
-    page.get_by_role("button", name="Next").click()
-    page.get_by_role("radio", name=re.compile(re.escape(compute["name"]))).check()
-    page.get_by_role("button", name="Next").click()
-    page.get_by_role("radio", name="No data disk").check()
-    page.get_by_role("button", name="Next").click()
+    _pick(page, iso["name"], partial=True)
+    _pick(page, compute["name"], partial=True)
+    _pick(page, "No data disk")
     expect(page.get_by_role("alert")).to_have_text(
         "An ISO needs a disk offering for its root disk."
     )
-    page.get_by_role("radio", name=re.compile(re.escape(root["name"]))).check()
-    page.get_by_role("button", name="Next").click()
+    _pick(page, root["name"], partial=True)
     page.get_by_role("button", name="Next").click()
     page.get_by_label("Name").fill(name)
     page.get_by_role("button", name="Next").click()
