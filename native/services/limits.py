@@ -88,6 +88,13 @@ def account_limit(
     explicit = explicit_limit(session, owner_type=ACCOUNT, owner_id=account.id, resource=resource)
     if explicit is not None:
         return explicit
+    return _account_default(session, settings, account=account, resource=resource)
+
+
+def _account_default(
+    session: Session, settings: Settings, *, account: Account, resource: ResourceType
+) -> int:
+    """The limit of an account without an explicit one."""
     if account.account_type == AccountType.ADMIN:
         return -1
     return int(settings.get(session, f"max.account.{resource.setting_suffix}"))
@@ -123,7 +130,8 @@ class Standing:
 def account_standing(
     session: Session, settings: Settings, *, account: Account
 ) -> dict[ResourceType, Standing]:
-    """Every resource type's limit and count for `account`, read in two queries."""
+    """Every resource type's limit and count for `account`: two queries, and the settings
+    behind the limits it has no explicit row for."""
     limits = dict(
         session.execute(
             select(ResourceLimit.resource_type, ResourceLimit.max).where(
@@ -142,7 +150,7 @@ def account_standing(
     for resource in ResourceType:
         limit = limits.get(resource.label)
         if limit is None:
-            limit = account_limit(session, settings, account=account, resource=resource)
+            limit = _account_default(session, settings, account=account, resource=resource)
         count = int(counts.get(resource.label) or 0)
         standing[resource] = Standing(limit=int(limit), count=-(-count // resource.unit))
     return standing

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from cs import CloudStack
 
+from tests.support.s3 import server_url
 from tests.support.server import AltoServer
 from tests.support.tenants import Tenant, new_account
 
@@ -46,7 +47,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def console_url(alto_server: AltoServer) -> str:
-    return f"http://127.0.0.1:{alto_server.port}/console/"
+    return f"{server_url(alto_server)}/console/"
 
 
 @pytest.fixture(scope="module")

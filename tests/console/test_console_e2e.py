@@ -10,12 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 from cs import CloudStack
 
+from tests.support.s3 import Keys, s3_client, server_url
 from tests.support.server import AltoServer
 from tests.support.tenants import Tenant, unique
 from tests.support.vms import offering
@@ -41,11 +40,18 @@ def _pick(page: Any, name: str, *, partial: bool = False) -> None:
 
 def log_in(browser: Any, url: str, who: Tenant, *, viewport: dict[str, int] = DESKTOP) -> Any:
     """A new browser context logged in as `who` through the login form; its page."""
+    return log_in_as(browser, url, name=who.name, password=who.password, viewport=viewport)
+
+
+def log_in_as(
+    browser: Any, url: str, *, name: str, password: str, viewport: dict[str, int] = DESKTOP
+) -> Any:
+    """A new browser context logged in as user `name` of ROOT through the login form."""
     page = browser.new_context(viewport=viewport).new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
-    page.get_by_label("Username").fill(who.name)
-    page.get_by_label("Password").fill(who.password)
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(password)
     page.get_by_label("Domain").fill("/")
     page.get_by_role("button", name="Log in").click()
     _expect()(page.get_by_role("heading", name="Dashboard")).to_be_visible()
@@ -96,7 +102,7 @@ def wizard_zone(
     what the wizard showed."""
     storage = tmp_path_factory.mktemp("wizard-zone")
     name = unique("wizzone")
-    page = log_in(browser, f"http://127.0.0.1:{alto_server.port}/console/", root_admin)
+    page = log_in(browser, f"{server_url(alto_server)}/console/", root_admin)
     page.get_by_role("link", name="Zones", exact=True).click()
     page.get_by_role("link", name="Add zone (wizard)").click()
     page.get_by_label("Zone name").fill(name)
@@ -325,14 +331,7 @@ def test_a_user_makes_a_bucket_and_moves_a_file_through_it(
     stored = page.locator('tr[data-name="report.bin"]')
     expect(stored.locator('td[data-label="Size"]')).to_have_text("1.0 MiB")
     page.screenshot(path=str(screenshots / "bucket.png"))
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=f"http://127.0.0.1:{alto_server.port}",
-        region_name="us-east-1",
-        aws_access_key_id=user.apikey,
-        aws_secret_access_key=user.secretkey,
-        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
-    )
+    s3 = s3_client(server_url(alto_server), Keys(access=user.apikey, secret=user.secretkey))
     assert s3.get_object(Bucket=bucket, Key="report.bin")["Body"].read() == upload.read_bytes()
 
     with page.expect_download() as download:
@@ -446,15 +445,7 @@ def test_an_administrator_adds_an_account_that_can_log_in(
     expect(page.locator(f'tr[data-name="{name}"] td[data-label="Role"]')).to_have_text("User")
     page.context.close()
 
-    newcomer = Tenant(
-        account={"name": name},
-        user={},
-        apikey="",
-        secretkey="",
-        password="console-pass-1",
-        endpoint="",
-    )
-    log_in(browser, console_url, newcomer).context.close()
+    log_in_as(browser, console_url, name=name, password="console-pass-1").context.close()
     [account] = admin.listAccounts(name=name)["account"]
     assert account["roletype"] == "User"
 
