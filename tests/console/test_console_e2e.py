@@ -373,7 +373,8 @@ def test_the_login_form_works_from_the_keyboard(
 ) -> None:
     page = browser.new_page()
     page.goto(console_url)
-    page.keyboard.type(user.name)  # the username field has the focus
+    _expect()(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.type(user.name)
     page.keyboard.press("Tab")
     page.keyboard.type(user.password)
     page.keyboard.press("Tab")
@@ -512,7 +513,7 @@ def test_a_user_deploys_from_an_iso(
         "An ISO needs a disk offering for its root disk."
     )
     _pick(page, root["name"], partial=True)
-    page.get_by_role("button", name="Next").click()
+    _pick(page, "The account's default network")
     page.get_by_label("Name").fill(name)
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Launch").click()
