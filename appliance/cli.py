@@ -148,8 +148,9 @@ def _fail(message: str, *, status: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `alto` command; returns the process exit status."""
-    from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
+
+    from native.model.migrate import MigrationError
 
     args = build_parser().parse_args(argv)
     action = " ".join(part for part in (args.command, getattr(args, "db_command", None)) if part)
@@ -171,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None) or exc
         return _fail(f"database {_safe_url(config.db_url)}: {orig}", status=1)
-    except CommandError as exc:
+    except MigrationError as exc:
         return _fail(f"migrations on {_safe_url(config.db_url)}: {exc}", status=1)
     except KeyboardInterrupt:
         return 130
