@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -299,26 +299,29 @@ def _port_forwards(session: Session, ip: PublicIpAddress) -> list[cfg.PortForwar
     return forwards
 
 
-def _group_addresses(session: Session, group_id: int) -> list[str]:
-    return [
-        f"{address}/32"
-        for address in session.scalars(
-            select(Nic.ip4_address)
-            .join(SecurityGroupVm, SecurityGroupVm.vm_id == Nic.vm_id)
-            .join(VirtualMachine, VirtualMachine.id == Nic.vm_id)
-            .where(
-                SecurityGroupVm.security_group_id == group_id,
-                Nic.ip4_address.is_not(None),
-                VirtualMachine.state.not_in(GONE_VM_STATES),
-            )
-            .order_by(Nic.id)
+def _group_addresses(session: Session, group_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The /32s of the live VMs in each group (in NIC order), by group id."""
+    members: dict[int, list[str]] = {group_id: [] for group_id in group_ids}
+    rows = session.execute(
+        select(SecurityGroupVm.security_group_id, Nic.ip4_address)
+        .join(Nic, SecurityGroupVm.vm_id == Nic.vm_id)
+        .join(VirtualMachine, VirtualMachine.id == Nic.vm_id)
+        .where(
+            SecurityGroupVm.security_group_id.in_(list(members)),
+            Nic.ip4_address.is_not(None),
+            VirtualMachine.state.not_in(GONE_VM_STATES),
         )
-        if address
-    ]
+        .order_by(Nic.id)
+    )
+    for group_id, address in rows:
+        if address:
+            members[group_id].append(f"{address}/32")
+    return members
 
 
 def _security_groups(session: Session, networks: Sequence[Network]) -> list[cfg.SecurityGroupRules]:
-    result = []
+    """Each live NIC's rules from its VM's groups. One query per kind of row, whatever the
+    number of VMs: a group's members are read once, not once per VM that refers to them."""
     nics = session.execute(
         select(Nic, VirtualMachine)
         .join(VirtualMachine, Nic.vm_id == VirtualMachine.id)
@@ -329,25 +332,41 @@ def _security_groups(session: Session, networks: Sequence[Network]) -> list[cfg.
         )
         .order_by(Nic.id)
     ).all()
-    for nic, vm in nics:
-        group_ids = list(
-            session.scalars(
-                select(SecurityGroupVm.security_group_id).where(SecurityGroupVm.vm_id == vm.id)
-            )
+    groups_of: dict[int, list[int]] = {}
+    for vm_id, group_id in session.execute(
+        select(SecurityGroupVm.vm_id, SecurityGroupVm.security_group_id).where(
+            SecurityGroupVm.vm_id.in_({vm.id for _, vm in nics})
         )
+    ):
+        groups_of.setdefault(vm_id, []).append(group_id)
+    rules = session.scalars(
+        select(SecurityGroupRule)
+        .where(
+            SecurityGroupRule.security_group_id.in_({g for ids in groups_of.values() for g in ids})
+        )
+        .order_by(SecurityGroupRule.id)
+    ).all()
+    members = _group_addresses(
+        session,
+        {rule.allowed_group_id for rule in rules if rule.allowed_group_id and not rule.cidr},
+    )
+    rules_of: dict[int, list[SecurityGroupRule]] = {}
+    for rule in rules:
+        rules_of.setdefault(rule.security_group_id, []).append(rule)
+    result = []
+    for nic, vm in nics:
+        group_ids = groups_of.get(vm.id)
         if not group_ids:
             continue
-        rules = session.scalars(
-            select(SecurityGroupRule)
-            .where(SecurityGroupRule.security_group_id.in_(group_ids))
-            .order_by(SecurityGroupRule.id)
-        ).all()
         directions: dict[str, list[cfg.TrafficRule]] = {"ingress": [], "egress": []}
-        for rule in rules:
+        chosen = sorted(
+            (r for g in set(group_ids) for r in rules_of.get(g, ())), key=lambda r: r.id
+        )
+        for rule in chosen:
             sources = (
                 [rule.cidr]
                 if rule.cidr
-                else _group_addresses(session, rule.allowed_group_id)
+                else members[rule.allowed_group_id]
                 if rule.allowed_group_id
                 else []
             )

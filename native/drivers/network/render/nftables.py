@@ -20,6 +20,7 @@ Everything is in one table, `ip alto`:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
@@ -90,6 +91,12 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 def _cidr_match(field: str, cidrs: Iterable[str]) -> str:
     """`ip saddr|daddr <cidrs>` (merged), or nothing when they cover every address."""
+    return _merged_match(field, tuple(cidrs))
+
+
+@functools.lru_cache(maxsize=1024)
+def _merged_match(field: str, cidrs: tuple[str, ...]) -> str:
+    """`_cidr_match`, remembered: a group's member list is the same in every VM's chain."""
     merged = list(ipaddress.collapse_addresses(network(cidr) for cidr in cidrs))
     if not merged or ANYWHERE in merged:
         return ""
