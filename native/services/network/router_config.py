@@ -319,6 +319,49 @@ def _group_addresses(session: Session, group_ids: Iterable[int]) -> dict[int, li
     return members
 
 
+def _rules_by_vm(session: Session, vm_ids: Iterable[int]) -> dict[int, list[SecurityGroupRule]]:
+    """The rules of each VM's groups in rule order, for the VMs in at least one group (a
+    group with no rule still counts: its VM lets nothing in). Two queries for any number."""
+    groups_of: dict[int, set[int]] = {}
+    for vm_id, group_id in session.execute(
+        select(SecurityGroupVm.vm_id, SecurityGroupVm.security_group_id).where(
+            SecurityGroupVm.vm_id.in_(list(vm_ids))
+        )
+    ):
+        groups_of.setdefault(vm_id, set()).add(group_id)
+    rules_of: dict[int, list[SecurityGroupRule]] = {}
+    for rule in session.scalars(
+        select(SecurityGroupRule)
+        .where(SecurityGroupRule.security_group_id.in_(set().union(*groups_of.values())))
+        .order_by(SecurityGroupRule.id)
+    ):
+        rules_of.setdefault(rule.security_group_id, []).append(rule)
+    return {
+        vm_id: sorted((r for g in groups for r in rules_of.get(g, ())), key=lambda r: r.id)
+        for vm_id, groups in groups_of.items()
+    }
+
+
+def _nic_rules(
+    address: str, rules: Sequence[SecurityGroupRule], members: dict[int, list[str]]
+) -> cfg.SecurityGroupRules:
+    """One NIC's ingress and egress: each rule's CIDR, or the members of the group it names."""
+    directions: dict[str, list[cfg.TrafficRule]] = {"ingress": [], "egress": []}
+    for rule in rules:
+        sources = (
+            [rule.cidr]
+            if rule.cidr
+            else members[rule.allowed_group_id]
+            if rule.allowed_group_id
+            else []
+        )
+        if sources:
+            directions[rule.rule_type.lower()].append(_traffic(rule, sources))
+    return cfg.SecurityGroupRules(
+        address=address, ingress=tuple(directions["ingress"]), egress=tuple(directions["egress"])
+    )
+
+
 def _security_groups(session: Session, networks: Sequence[Network]) -> list[cfg.SecurityGroupRules]:
     """Each live NIC's rules from its VM's groups. One query per kind of row, whatever the
     number of VMs: a group's members are read once, not once per VM that refers to them."""
@@ -332,54 +375,21 @@ def _security_groups(session: Session, networks: Sequence[Network]) -> list[cfg.
         )
         .order_by(Nic.id)
     ).all()
-    groups_of: dict[int, list[int]] = {}
-    for vm_id, group_id in session.execute(
-        select(SecurityGroupVm.vm_id, SecurityGroupVm.security_group_id).where(
-            SecurityGroupVm.vm_id.in_({vm.id for _, vm in nics})
-        )
-    ):
-        groups_of.setdefault(vm_id, []).append(group_id)
-    rules = session.scalars(
-        select(SecurityGroupRule)
-        .where(
-            SecurityGroupRule.security_group_id.in_({g for ids in groups_of.values() for g in ids})
-        )
-        .order_by(SecurityGroupRule.id)
-    ).all()
+    rules_by_vm = _rules_by_vm(session, {vm.id for _, vm in nics})
     members = _group_addresses(
         session,
-        {rule.allowed_group_id for rule in rules if rule.allowed_group_id and not rule.cidr},
+        {
+            rule.allowed_group_id
+            for rules in rules_by_vm.values()
+            for rule in rules
+            if rule.allowed_group_id and not rule.cidr
+        },
     )
-    rules_of: dict[int, list[SecurityGroupRule]] = {}
-    for rule in rules:
-        rules_of.setdefault(rule.security_group_id, []).append(rule)
-    result = []
-    for nic, vm in nics:
-        group_ids = groups_of.get(vm.id)
-        if not group_ids:
-            continue
-        directions: dict[str, list[cfg.TrafficRule]] = {"ingress": [], "egress": []}
-        chosen = sorted(
-            (r for g in set(group_ids) for r in rules_of.get(g, ())), key=lambda r: r.id
-        )
-        for rule in chosen:
-            sources = (
-                [rule.cidr]
-                if rule.cidr
-                else members[rule.allowed_group_id]
-                if rule.allowed_group_id
-                else []
-            )
-            if sources:
-                directions[rule.rule_type.lower()].append(_traffic(rule, sources))
-        result.append(
-            cfg.SecurityGroupRules(
-                address=nic.ip4_address or "",
-                ingress=tuple(directions["ingress"]),
-                egress=tuple(directions["egress"]),
-            )
-        )
-    return result
+    return [
+        _nic_rules(nic.ip4_address or "", rules_by_vm[vm.id], members)
+        for nic, vm in nics
+        if vm.id in rules_by_vm
+    ]
 
 
 def _remote_access(
