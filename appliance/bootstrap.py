@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.config import Config, ConfigError, env_name
+from appliance.private_files import write_private
 
 log = logging.getLogger(__name__)
 
@@ -77,32 +76,6 @@ def ensure_data_dir(config: Config) -> Path:
     return config.data_dir
 
 
-def _write_private(path: Path, text: str, *, replace: bool) -> bool:
-    """Write `text` to `path` atomically with mode 0600.
-
-    With `replace=False` an existing file wins (returns False); this is safe against a
-    concurrent writer, and a reader never sees a partly written file.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as stream:
-            os.fchmod(stream.fileno(), 0o600)
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if replace:
-            os.replace(tmp, path)
-            return True
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-
-
 def _check_key(key: str, *, where: str) -> str:
     from native.services.secrets import SecretBox
 
@@ -125,7 +98,7 @@ def encryption_key(config: Config) -> str:
 
     path = config.data_dir / KEY_FILE
     if not path.exists():
-        _write_private(path, new_encryption_key() + "\n", replace=False)
+        write_private(path, new_encryption_key() + "\n", replace=False)
     try:
         key = path.read_text().strip()
     except OSError as exc:
@@ -136,7 +109,7 @@ def encryption_key(config: Config) -> str:
 def node_id(config: Config) -> str:
     """This installation's identity among management servers: `<data_dir>/node-id`."""
     path = config.data_dir / NODE_FILE
-    _write_private(path, str(uuid.uuid4()) + "\n", replace=False)
+    write_private(path, str(uuid.uuid4()) + "\n", replace=False)
     try:
         return path.read_text().strip()
     except OSError as exc:
@@ -182,15 +155,22 @@ def prepare(config: Config) -> Prepared:
 
     When this call creates the admin, `admin-credentials.json` is (over)written before the
     transaction commits, so a crash in between leaves no admin whose keys were never
-    written. Otherwise the file is left exactly as it is.
+    written. Otherwise the file is left exactly as it is. A data directory that an
+    appliance image was built with gets this appliance's own secrets first (see
+    `appliance.image_secrets`); the renewed admin's credentials are then written and
+    returned as if this call had created the admin.
     """
+    from appliance import image_secrets
     from native.services.db import Database
     from native.services.object_storage import ensure_default_pool
     from native.services.secrets import SecretBox
     from native.services.seed import ensure_defaults
 
     ensure_data_dir(config)
+    key_change = image_secrets.pending_key_change(config)
     key = encryption_key(config)
+    if key_change is not None:
+        key = key_change.new_key
     node = node_id(config)
     upgrade_database(config)
     log.info("database schema is current")
@@ -199,7 +179,12 @@ def prepare(config: Config) -> Prepared:
     db = Database(url=config.db_url)
     try:
         with db.session() as session:
-            created = ensure_defaults(session, secrets=SecretBox(key=key))
+            renewed = (
+                None
+                if key_change is None
+                else image_secrets.replace_secrets(session, change=key_change)
+            )
+            created = ensure_defaults(session, secrets=SecretBox(key=key)) or renewed
             ensure_default_pool(session, root=config.data_dir / "objectstore")
             if created is not None:
                 body = {
@@ -207,9 +192,12 @@ def prepare(config: Config) -> Prepared:
                     "apikey": created.apikey,
                     "secretkey": created.secretkey,
                 }
-                _write_private(path, json.dumps(body, indent=2) + "\n", replace=True)
+                write_private(path, json.dumps(body, indent=2) + "\n", replace=True)
     finally:
         db.dispose()
+    if key_change is not None:
+        image_secrets.finish(key_change)
+        log.info("the image's secrets are replaced by this appliance's own")
     log.info("defaults and the admin account are ready")
     demo_zone = _demo_zone(config, key=key, node=node) if config.demo_zone else None
     return Prepared(

@@ -41,6 +41,11 @@ class AdminCredentials:
     secretkey: str
     password: str
 
+    @classmethod
+    def fresh(cls) -> AdminCredentials:
+        """A new random key pair and password."""
+        return cls(apikey=new_api_key(), secretkey=new_api_key(), password=random.token_urlsafe(12))
+
 
 def default_role(session: Session, role_type: RoleType) -> Role:
     """The built-in role of a type (the one accounts of that type get by default)."""
@@ -111,21 +116,20 @@ def ensure_defaults(session: Session, *, secrets: SecretBox) -> AdminCredentials
     )
     session.add(account)
     session.flush()
-    password = random.token_urlsafe(12)
-    apikey, secretkey = new_api_key(), new_api_key()
+    credentials = AdminCredentials.fresh()
     session.add(
         User(
             username=ADMIN_NAME,
-            password_hash=hash_password(password),
+            password_hash=hash_password(credentials.password),
             first_name="Admin",
             last_name="User",
             account_id=account.id,
-            api_key=apikey,
-            secret_key=secrets.seal(secretkey),
+            api_key=credentials.apikey,
+            secret_key=secrets.seal(credentials.secretkey),
             is_default=True,
         )
     )
     session.flush()
     ensure_default_groups(session)
     ensure_all_count_rows(session)
-    return AdminCredentials(apikey=apikey, secretkey=secretkey, password=password)
+    return credentials
