@@ -210,14 +210,15 @@ def alto_server(
     job_workers: int = 4,
     demo_zone: bool = True,
     before_serve: Callable[[str, Path], None] | None = None,
+    serve_args: Sequence[str] = (),
 ) -> Iterator[RunningAlto]:
     """Alto on a fresh data directory and database, serving on a free 127.0.0.1 port.
 
     A fresh temporary data directory (and, when db == "mariadb", a fresh MariaDB database
     `alto_bench_<random>` on 127.0.0.1 as root with no password, dropped afterwards);
     runs `alto init` first, then `before_serve(db_url, data_dir)` if given (e.g. to
-    bulk-seed rows), then `alto serve` (gunicorn, production settings, log level warning)
-    with an empty configuration file, so nothing from /etc/alto or ALTO_* leaks in. Yields
+    bulk-seed rows), then `alto serve` (gunicorn, production settings, log level warning,
+    then `serve_args`, e.g. `--network-driver linux`) with an empty configuration file, so nothing from /etc/alto or ALTO_* leaks in. Yields
     once the server answers HTTP; on exit SIGTERMs its process group and deletes the
     directory. Server output is in `<data_dir>/../server.log`.
     """
@@ -246,6 +247,7 @@ def alto_server(
             "--workers", str(workers),
             "--job-workers", str(job_workers),
             "--log-level", "warning",
+            *serve_args,
         ]  # fmt: skip
         process = stack.enter_context(_process(serve, env=env, log=log))
         url = f"http://127.0.0.1:{port}"
