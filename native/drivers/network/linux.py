@@ -190,7 +190,12 @@ class LinuxNetworkDriver(NetworkDriver):
     @staticmethod
     def _start(config: RouterConfig, *, rendered: Path, run_dir: Path) -> None:
         namespace = namespace_of(config.name)
-        services.restart_dnsmasq(rendered / "dnsmasq.conf", namespace=namespace, run_dir=run_dir)
+        services.restart_dnsmasq(
+            rendered / "dnsmasq.conf",
+            namespace=namespace,
+            run_dir=run_dir,
+            leases=[(host.mac, host.address) for guest in config.guests for host in guest.hosts],
+        )
         if _balances(config):
             services.reload_haproxy(rendered / "haproxy.cfg", namespace=namespace, run_dir=run_dir)
         else:

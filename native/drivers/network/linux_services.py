@@ -14,13 +14,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from native.drivers.network.base import NetworkDriverError
 from native.drivers.network.linux_links import run, tool
 
 DNSMASQ_PID = "dnsmasq.pid"
+DNSMASQ_LEASES = "dnsmasq.leases"
 HAPROXY_PID = "haproxy.pid"
 METADATA_PREFIX = "metadata-"
 METADATA_LOG = "metadata.log"
@@ -75,7 +76,7 @@ def _dnsmasq_argv(conf: Path, *, run_dir: Path) -> list[str]:
         tool("dnsmasq"),
         f"--conf-file={conf}",
         f"--pid-file={run_dir / DNSMASQ_PID}",
-        f"--dhcp-leasefile={run_dir / 'dnsmasq.leases'}",
+        f"--dhcp-leasefile={run_dir / DNSMASQ_LEASES}",
     ]
 
 
@@ -84,11 +85,35 @@ def check_dnsmasq(conf: Path, *, run_dir: Path) -> None:
     run([*_dnsmasq_argv(conf, run_dir=run_dir), "--test"])
 
 
-def restart_dnsmasq(conf: Path, *, namespace: str, run_dir: Path) -> None:
+def restart_dnsmasq(
+    conf: Path, *, namespace: str, run_dir: Path, leases: Collection[tuple[str, str]]
+) -> None:
     """Stop dnsmasq and start it on `conf` (it rereads its main file only at start); the
-    command returns once the daemon has started, or fails with its message."""
+    command returns once the daemon has started, or fails with its message.
+
+    `leases` are the (MAC, address) pairs `conf` gives out. Any other lease is dropped from
+    the lease file first: the leases are infinite, so a removed VM's lease would otherwise
+    keep its address from the next NIC that is given it."""
     stop(run_dir / DNSMASQ_PID)
+    prune_leases(run_dir / DNSMASQ_LEASES, keep=leases)
     run(_dnsmasq_argv(conf, run_dir=run_dir), namespace=namespace)
+
+
+def prune_leases(path: Path, *, keep: Collection[tuple[str, str]]) -> None:
+    """Rewrite dnsmasq's lease file (`expiry MAC address hostname client-id` lines) with
+    only the leases of `keep` (MAC in lower case); a missing file stays missing."""
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        return
+    wanted = {(mac.lower(), address) for mac, address in keep}
+    kept = [
+        line
+        for line in lines
+        if len(fields := line.split()) >= 3 and (fields[1].lower(), fields[2]) in wanted
+    ]
+    if len(kept) != len(lines):
+        path.write_text("".join(f"{line}\n" for line in kept))
 
 
 def check_haproxy(conf: Path) -> None:

@@ -38,6 +38,7 @@ from native.drivers.network.linux_services import (
     DNSMASQ_PID,
     HAPROXY_PID,
     metadata_pid_files,
+    prune_leases,
     running,
 )
 from native.drivers.network.render import render_all
@@ -243,6 +244,45 @@ def test_guests_get_their_lease_ping_the_gateway_and_read_their_own_metadata(
     restarted = _driver(host).current(host.router)
     assert restarted is not None and restarted.generation == 1
     assert restarted.files == applied.files
+
+
+@needs_host
+def test_the_address_of_a_removed_vm_is_leased_to_the_nic_given_it_next(host: Host) -> None:
+    old_mac, new_mac = list(GUESTS)
+    address = GUESTS[old_mac][0]
+    driver = _driver(host)
+    driver.apply(_config(host, generation=1, macs=[old_mac]))
+    first = _guest(host, 0, old_mac)
+    assert _lease(host, first)[:1] == [address]
+    _ip("netns", "del", first)  # its VM is gone; its lease, which never expires, stays
+    config = _config(host, generation=2, macs=[old_mac])
+    [network] = config.guests
+    moved = dataclasses.replace(
+        network, hosts=(DhcpHost(mac=new_mac, address=address, hostname="vm-next"),)
+    )
+    driver.apply(dataclasses.replace(config, guests=(moved,)))
+
+    second = _guest(host, 1, new_mac)
+
+    assert _lease(host, second)[:1] == [address]
+
+
+def test_pruning_keeps_only_the_leases_given_out(tmp_path: Path) -> None:
+    leases = tmp_path / "dnsmasq.leases"
+    leases.write_text(
+        "0 02:00:61:00:00:05 10.97.1.5 vm-5 01:02:00:61:00:00:05\n"
+        "0 02:00:61:00:00:06 10.97.1.6 vm-6 *\n"
+        "0 02:00:61:00:00:07 10.97.1.6 vm-7 *\n"
+    )
+    prune_leases(
+        leases, keep=[("02:00:61:00:00:05", "10.97.1.5"), ("02:00:61:00:00:07", "10.97.1.6")]
+    )
+    assert leases.read_text() == (
+        "0 02:00:61:00:00:05 10.97.1.5 vm-5 01:02:00:61:00:00:05\n"
+        "0 02:00:61:00:00:07 10.97.1.6 vm-7 *\n"
+    )
+    prune_leases(tmp_path / "missing.leases", keep=[])
+    assert not (tmp_path / "missing.leases").exists()
 
 
 @needs_host
