@@ -19,6 +19,7 @@ BENCHMARKS = {
     "ec2": ("bench.ec2_control", "EC2 control plane (boto3) vs moto_server"),
     "s3": ("bench.s3_data", "S3 data plane"),
     "native-scale": ("bench.native_scale", "native API at scale"),
+    "vm-boot": ("bench.vm_boot", "real VM boot (libvirt, QEMU/TCG) vs a bare QEMU boot"),
 }
 
 
