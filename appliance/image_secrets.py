@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 
 from appliance.bootstrap import KEY_FILE
 from appliance.config import Config, ConfigError
-from appliance.private_files import sync_directory, write_private
+from appliance.private_files import write_private
+from native.drivers.durable_files import fsync_directory
 from native.model import User
 from native.services.key_rotation import reseal_all
 from native.services.secrets import SecretBox, hash_password, new_encryption_key
@@ -115,9 +116,9 @@ def finish(change: KeyChange) -> None:
         key_path.unlink(missing_ok=True)
     else:
         os.replace(change.data_dir / NEW_KEY_FILE, key_path)
-    sync_directory(change.data_dir)
+    fsync_directory(change.data_dir)
     (change.data_dir / IMAGE_SECRETS_MARKER).unlink()
-    sync_directory(change.data_dir)
+    fsync_directory(change.data_dir)
 
 
 def _sealed_by(box: SecretBox, user: User) -> bool:

@@ -31,12 +31,3 @@ def write_private(path: Path, text: str, *, replace: bool) -> bool:
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)
-
-
-def sync_directory(path: Path) -> None:
-    """fsync a directory, so that renames and removals in it survive a crash."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

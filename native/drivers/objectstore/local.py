@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import BinaryIO, ClassVar
 
+from native.drivers.durable_files import fsync_directory
 from native.drivers.objectstore.base import (
     CHUNK,
     ByteStream,
@@ -51,14 +52,6 @@ class FileChunks(ByteStream):
         self._handle.close()
 
 
-def _fsync_directory(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def _discard(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink(missing_ok=True)
@@ -97,7 +90,7 @@ class LocalObjectStore(ObjectStore):
         try:
             made = self._container(container)
             made.mkdir(parents=True, exist_ok=True)
-            _fsync_directory(made.parent)
+            fsync_directory(made.parent)
         except OSError as exc:
             raise ObjectStoreError(f"Cannot create container {container}: {exc}") from None
 
@@ -120,7 +113,7 @@ class LocalObjectStore(ObjectStore):
         try:
             if not target.parent.is_dir():
                 target.parent.mkdir(parents=True, exist_ok=True)
-                _fsync_directory(target.parent.parent)
+                fsync_directory(target.parent.parent)
             scratch_dir = self._container(container) / SCRATCH_DIR
             scratch_dir.mkdir(exist_ok=True)
             descriptor, name = tempfile.mkstemp(dir=scratch_dir, prefix=TEMP_PREFIX)
@@ -132,7 +125,7 @@ class LocalObjectStore(ObjectStore):
                 os.fsync(handle.fileno())
             os.replace(scratch, target)
             scratch = None
-            _fsync_directory(target.parent)
+            fsync_directory(target.parent)
         except OSError as exc:
             if reader.source_failed:
                 raise
