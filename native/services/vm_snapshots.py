@@ -129,10 +129,11 @@ def allocate_vm_snapshot(
     VM, memory only when Running, a unique name, at most MAX_VM_SNAPSHOTS per VM."""
     _check_vm(vm, memory=memory)
     capabilities = runtime.drivers.hypervisor(vm.hypervisor_type).capabilities
-    if not capabilities.get("vm_snapshot") or (memory and not capabilities.get("memory_snapshot")):
+    kind = "memory_snapshot" if memory else "disk_vm_snapshot"
+    if not capabilities.get("vm_snapshot") or not capabilities.get(kind):
         raise InvalidParameterValue(
-            f"VM snapshots{' with memory' if memory else ''} are not supported on hypervisor "
-            f"{vm.hypervisor_type}"
+            f"VM snapshots {'with' if memory else 'without'} memory are not supported on "
+            f"hypervisor {vm.hypervisor_type}"
         )
     existing = live_snapshots(session, vm_id=vm.id)
     taken = {snapshot.display_name for snapshot in existing} | {s.name for s in existing}

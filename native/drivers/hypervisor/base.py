@@ -104,7 +104,8 @@ class HypervisorDriver(abc.ABC):
 
     `hypervisor_type` is the name clusters declare (`Simulator`, `KVM`); `capabilities`
     says what optional operations the driver supports (`live_migration`, `vm_snapshot`,
-    `memory_snapshot`, `scale`, `attach_volume`).
+    `memory_snapshot`, `disk_vm_snapshot` (a VM snapshot without memory), `scale`,
+    `attach_volume`).
     """
 
     hypervisor_type: str

@@ -10,6 +10,11 @@ Each call opens its own connection and closes it, so a host that restarted is si
 reached again and the driver is thread-safe. A VM is a persistent domain only while it
 runs: `start_vm` defines it from its `VmSpec`, `stop_vm` undefines it with its snapshot
 metadata, so VM snapshots last as long as the VM runs (or is left off by a revert).
+VM snapshots are internal ones with memory. There are no disk-only VM snapshots
+(`disk_vm_snapshot` is False): libvirt takes them as external overlays and points the
+running domain at them, but the next start defines the domain from the VM's volumes again,
+so what the guest wrote after the snapshot would be lost (and libvirt 9.0 cannot revert
+them).
 
 Each VM's serial console is logged by the host's virtlogd to `STATE_DIR/NAME.log`, a path
 on the host; `console_output` reads it where the management server shares that filesystem
@@ -167,6 +172,7 @@ class LibvirtDriver(HypervisorDriver):
         "live_migration": True,
         "vm_snapshot": True,
         "memory_snapshot": True,
+        "disk_vm_snapshot": False,
         "scale": True,
         "attach_volume": True,
     }
@@ -408,21 +414,20 @@ class LibvirtDriver(HypervisorDriver):
     def create_vm_snapshot(
         self, host: HostAccess, name: str, *, snapshot: str, memory: bool
     ) -> str:
-        """An internal snapshot (with memory when the VM runs) if `memory`, else an
-        external disk-only one; the reference is the snapshot's name. Only a defined
-        domain (a running VM, or one a revert left off) can be snapshotted."""
+        """An internal snapshot, with memory when the VM runs; the reference is the
+        snapshot's name. Only a defined domain (a running VM, or one a revert left off) can
+        be snapshotted, and only with `memory` (see the module's docstring)."""
+        if not memory:
+            raise DriverError(
+                f"VM {name}: VM snapshots without memory are not supported on KVM",
+                retryable=False,
+            )
         element = ET.Element("domainsnapshot")
         ET.SubElement(element, "name").text = snapshot
         with self._connection(host) as conn:
             domain = self._domain(conn, name)
             with _errors(f"Snapshotting VM {name}"):
-                flags = 0
-                if not memory and domain.isActive():
-                    flags = (
-                        libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
-                        | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
-                    )
-                domain.snapshotCreateXML(ET.tostring(element, encoding="unicode"), flags)
+                domain.snapshotCreateXML(ET.tostring(element, encoding="unicode"), 0)
         return snapshot
 
     def revert_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> PowerState:

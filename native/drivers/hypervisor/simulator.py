@@ -80,6 +80,7 @@ class SimulatorDriver(HypervisorDriver):
         "live_migration": True,
         "vm_snapshot": True,
         "memory_snapshot": True,
+        "disk_vm_snapshot": True,
         "scale": True,
         "attach_volume": True,
     }

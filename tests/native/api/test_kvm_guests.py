@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cs import CloudStack
+from cs import CloudStack, CloudStackApiException
 
 from native.drivers.network.linux import LinuxNetworkDriver
 from tests.support.aws import CLI_V1, CLI_V2, aws_cli, cli_available
@@ -250,6 +250,24 @@ def _stray_alerted(admin: CloudStack, *, name: str) -> bool:
     return any(f"VM {name} " in alert["description"] for alert in alerts)
 
 
+def _a_memory_snapshot_is_taken_and_reverted_to(admin: CloudStack, *, vm_id: str) -> None:
+    """With memory, a VM snapshot of the running guest is taken and reverted to, and the
+    guest runs on; without memory (an external overlay a later start would not use) it is
+    refused before anything is taken."""
+    with pytest.raises(CloudStackApiException) as refused:
+        admin.createVMSnapshot(virtualmachineid=vm_id, snapshotmemory=False)
+    assert refused.value.error["errorcode"] == 431
+    assert "without memory are not supported" in refused.value.error["errortext"]
+    snapshot = succeeded(
+        admin, admin.createVMSnapshot(virtualmachineid=vm_id, snapshotmemory=True)
+    )["vmsnapshot"]
+    assert snapshot["state"] == "Ready" and snapshot["type"] == "DiskAndMemory"
+    succeeded(admin, admin.revertToVMSnapshot(vmsnapshotid=snapshot["id"]))
+    [vm] = admin.listVirtualMachines(id=vm_id)["virtualmachine"]
+    assert vm["state"] == "Running"
+    succeeded(admin, admin.deleteVMSnapshot(vmsnapshotid=snapshot["id"]))
+
+
 def test_a_kvm_guest_boots_and_reads_its_metadata(
     server: AltoServer, site: KvmSite, image_dir: Path
 ) -> None:
@@ -276,6 +294,7 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(
         0
     ]
     assert user_data.strip() == USER_DATA.strip()
+    _a_memory_snapshot_is_taken_and_reverted_to(admin, vm_id=vm["id"])
 
     disk = admin.createDiskOffering(name=unique("data"), displaytext="data", customized=True)
     volume = succeeded(

@@ -192,6 +192,9 @@ def test_snapshots(driver: LibvirtDriver, test_hypervisor: Any) -> None:
         driver.revert_vm_snapshot(HOST, spec.name, reference=reference)
     assert not caught.value.retryable
 
+    with pytest.raises(DriverError, match="without memory are not supported") as refused:
+        driver.create_vm_snapshot(HOST, spec.name, snapshot="disk-only", memory=False)
+    assert not refused.value.retryable
     driver.create_vm_snapshot(HOST, spec.name, snapshot="kept", memory=True)
     driver.stop_vm(HOST, spec.name)
     assert spec.name not in _names(test_hypervisor)
