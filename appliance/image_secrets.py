@@ -13,8 +13,8 @@ marker `IMAGE_SECRETS_MARKER` in the data directory; while it is there, each sta
    - every user whose API secret the image's key sealed gets a new key pair;
    - the default admin gets a new password.
    The caller writes the credentials file before the transaction commits.
-3. `finish` puts the new key in place of the image's (or removes the image's key file when
-   the key is configured), then removes the marker.
+3. `finish` puts the new key in place of the image's and removes the marker (with a
+   configured key: removes the marker, then the image's key file).
 
 If the database is not the image's (the operator pointed `db_url` elsewhere before the
 first start), nothing in it opens with the image's key and nothing is changed; the image's
@@ -110,14 +110,20 @@ def replace_secrets(session: Session, *, change: KeyChange) -> AdminCredentials 
 
 
 def finish(change: KeyChange) -> None:
-    """Put the new key in place of the image's and remove the marker (step 3 above)."""
-    key_path = change.data_dir / KEY_FILE
+    """Put the new key in place of the image's and remove the marker (step 3 above).
+
+    Crash-safe in either order of events: with a configured key the marker goes first (a
+    crash then leaves only an unused key file); else the new key goes first (a crash then
+    leaves the marker, and the next start moves everything to yet another key)."""
+    key_path, marker = change.data_dir / KEY_FILE, change.data_dir / IMAGE_SECRETS_MARKER
     if change.configured:
+        marker.unlink()
+        fsync_directory(change.data_dir)
         key_path.unlink(missing_ok=True)
     else:
         os.replace(change.data_dir / NEW_KEY_FILE, key_path)
-    fsync_directory(change.data_dir)
-    (change.data_dir / IMAGE_SECRETS_MARKER).unlink()
+        fsync_directory(change.data_dir)
+        marker.unlink()
     fsync_directory(change.data_dir)
 
 

@@ -151,6 +151,28 @@ def test_a_crash_after_the_commit_is_finished_by_the_next_start(config: Config) 
     assert not any(opens(image_key, t) for t in stored_tokens(config.db_url))
 
 
+def test_a_crash_after_the_key_swap_moves_everything_to_yet_another_key(config: Config) -> None:
+    image_key, _ = build_image(config)
+    change = pending_key_change(config)
+    assert change is not None
+    database = Database(url=config.db_url)
+    try:
+        with database.session() as session:
+            replace_secrets(session, change=change)
+    finally:
+        database.dispose()
+    (config.data_dir / NEW_KEY_FILE).replace(config.data_dir / KEY_FILE)  # then the crash
+
+    prepared = prepare(config)
+
+    assert prepared.encryption_key not in (image_key, change.new_key)
+    assert prepared.created_admin and prepared.admin_password
+    assert not (config.data_dir / IMAGE_SECRETS_MARKER).exists()
+    assert all(opens(prepared.encryption_key, t) for t in stored_tokens(config.db_url))
+    admin = admin_user(config.db_url)
+    assert prepared.credentials is not None and admin.api_key == prepared.credentials.apikey
+
+
 def test_a_database_that_is_not_the_images_gets_a_new_admin(tmp_path: Path) -> None:
     with fresh_database(directory=tmp_path / "image-db") as image_db:
         image = Config(data_dir=tmp_path / "data", db_url=image_db, demo_zone=False)
