@@ -2,8 +2,10 @@
 VMSnapshotManager).
 
 The snapshots of a VM form a tree: each new one's parent is the one the VM was last at
-(`current`). The hypervisor of the VM's host keeps the data (`driver_ref` names it);
-states are Allocated, Creating, Ready, Reverting, Expunging and Error.
+(`current`). The hypervisor of the VM's host keeps the data; `driver_ref` is the
+driver's reference to it, all the driver needs to revert to or delete it later, also after
+the VM was stopped and started. States are Allocated, Creating, Ready, Reverting,
+Expunging and Error.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from native.services.errors import (
 )
 from native.services.host_access import host_access, host_driver
 from native.services.runtime import Runtime
-from native.services.steps import Steps
+from native.services.steps import Steps, Undo
 from native.services.tags import remove_tags_of
-from native.services.vm_orchestrator import stop_vm
+from native.services.vm_orchestrator import start_vm, stop_vm
 from native.services.vm_states import VmState
 
 MAX_VM_SNAPSHOTS = 10
@@ -220,8 +222,11 @@ def revert_to_vm_snapshot(
     session: Session, runtime: Runtime, *, steps: Steps, snapshot: VmSnapshot
 ) -> VirtualMachine:
     """Return the VM to the snapshot through its host, which says whether the VM is left
-    running (a memory snapshot of a running VM) or off; an off VM is then Stopped, its host
-    capacity given back. 431 unless both are at rest, 534 if the host fails."""
+    running (a memory snapshot) or off; an off VM is then Stopped, its host capacity given
+    back. A Stopped VM reverted to a memory snapshot is started first, as CloudStack does:
+    through `start_vm`, on the host that keeps its snapshots, so it is Running with its
+    capacity reserved before the host reverts it; if the revert fails it is stopped again.
+    431 unless both are at rest, 533 or 534 if the start fails, 534 if the host fails."""
     if snapshot.state != VmSnapshotState.READY or snapshot.driver_ref is None:
         raise InvalidParameterValue(
             f"VM Snapshot {snapshot.display_name} is in {snapshot.state} state, not Ready"
@@ -232,10 +237,14 @@ def revert_to_vm_snapshot(
         raise InvalidParameterValue(
             f"VM {vm.name} must be Running or Stopped to revert to a VM snapshot; it is {vm.state}"
         )
-    driver, access, host = _driver(runtime, session, vm)
+    keeper = _host_of(session, vm)
     _move(session, snapshot, expected=VmSnapshotState.READY, to=VmSnapshotState.REVERTING)
     steps.commit()
     steps.on_undo(lambda s: _set_state(s, snapshot.id, VmSnapshotState.READY))
+    if snapshot.snapshot_type == DISK_AND_MEMORY and vm.state == VmState.STOPPED:
+        start_vm(session, runtime, vm=vm, host_id=keeper.id)
+        steps.on_undo(_undo_start(runtime, vm.id))
+    driver, access, host = _driver(runtime, session, vm)
     try:
         power = driver.revert_vm_snapshot(access, vm.instance_name, reference=snapshot.driver_ref)
     except DriverError as exc:
@@ -257,6 +266,17 @@ def revert_to_vm_snapshot(
     if power == PowerState.OFF and vm.state == VmState.RUNNING:
         stop_vm(session, runtime, vm=vm, force=True)
     return vm
+
+
+def _undo_start(runtime: Runtime, vm_id: int) -> Undo:
+    """Stop the VM a revert started, if it is still Running (the revert failed)."""
+
+    def undo(session: Session) -> None:
+        vm = session.get(VirtualMachine, vm_id)
+        if vm is not None and vm.state == VmState.RUNNING:
+            stop_vm(session, runtime, vm=vm, force=True)
+
+    return undo
 
 
 def delete_vm_snapshot(

@@ -135,8 +135,8 @@ class RevertToVMSnapshot(
 ):
     """Revert VM from a vmsnapshot.
 
-    The VM ends running when it reverts to a memory snapshot while running, else stopped;
-    the answer is the VM.
+    A memory snapshot leaves the VM running (a stopped VM is started first, as CloudStack
+    does); a snapshot without memory leaves it stopped. The answer is the VM.
     """
 
     vmsnapshotid = uuid_of(VmSnapshot, description="The ID of the vm snapshot").required()

@@ -175,17 +175,26 @@ class HypervisorDriver(abc.ABC):
     ) -> str:
         """Snapshot a VM (with memory if asked); returns the driver's reference to it.
 
-        A stopped VM can be snapshotted on disk only, on the host it last ran on; its
+        The reference (text the orchestrator stores as is) is all the driver needs to
+        revert to or delete the snapshot later, even after the VM was stopped and started
+        again, which may make the hypervisor forget what it knew of its snapshots. A
+        stopped VM can be snapshotted on disk only, on the host it last ran on; its
         snapshots stay available when it starts again.
         """
 
     @abc.abstractmethod
     def revert_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> PowerState:
-        """Return the VM to a snapshot; says whether it is left running or off."""
+        """Return the VM to a snapshot; says whether it is left running or off.
+
+        A snapshot with memory is reverted to on a running VM only (a DriverError for a
+        stopped one): the orchestrator starts a stopped VM first, as CloudStack does. A
+        snapshot without memory leaves the VM off.
+        """
 
     @abc.abstractmethod
     def delete_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> None:
-        """Remove a VM snapshot. Deleting an absent snapshot succeeds."""
+        """Remove a VM snapshot and its data, whether the VM runs or is stopped. Deleting
+        an absent snapshot succeeds, as does one whose VM's disks are gone."""
 
     def configure(self, host: HostAccess, *, operation: str, value: str) -> None:
         """Change test behaviour of a host (simulator only): see the simulator's docs."""

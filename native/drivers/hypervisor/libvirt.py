@@ -9,12 +9,22 @@ localhost. A password, when given, answers libvirt's authentication (for example
 Each call opens its own connection and closes it, so a host that restarted is simply
 reached again and the driver is thread-safe. A VM is a persistent domain only while it
 runs: `start_vm` defines it from its `VmSpec`, `stop_vm` undefines it with its snapshot
-metadata, so VM snapshots last as long as the VM runs (or is left off by a revert).
-VM snapshots are internal ones with memory. There are no disk-only VM snapshots
-(`disk_vm_snapshot` is False): libvirt takes them as external overlays and points the
-running domain at them, but the next start defines the domain from the VM's volumes again,
-so what the guest wrote after the snapshot would be lost (and libvirt 9.0 cannot revert
-them).
+metadata.
+
+VM snapshots are internal ones with memory: QEMU keeps them inside the VM's qcow2 files,
+so they outlive a stop, which only makes libvirt forget their metadata. The reference
+`create_vm_snapshot` returns is therefore the snapshot's libvirt XML description, which
+holds the `<domain>` definition at snapshot time: a revert or delete that finds libvirt
+has forgotten the snapshot redefines it from the reference first
+(`VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE`), and deleting a snapshot of a VM that is not
+defined (stopped) defines the domain from the reference for the while, inactive, so that
+libvirt deletes the snapshot from the disk files with `qemu-img`. References older than
+that are bare snapshot names, still accepted while libvirt remembers them.
+
+There are no disk-only VM snapshots (`disk_vm_snapshot` is False): libvirt takes them as
+external overlays and points the running domain at them, but the next start defines the
+domain from the VM's volumes again, so what the guest wrote after the snapshot would be
+lost (and libvirt 9.0 cannot revert them).
 
 Each VM's serial console is logged by the host's virtlogd to `STATE_DIR/NAME.log`, a path
 on the host; `console_output` reads it where the management server shares that filesystem
@@ -24,6 +34,7 @@ on the host; `console_output` reads it where the management server shares that f
 from __future__ import annotations
 
 import contextlib
+import copy
 import ipaddress
 import logging
 import re
@@ -415,8 +426,9 @@ class LibvirtDriver(HypervisorDriver):
         self, host: HostAccess, name: str, *, snapshot: str, memory: bool
     ) -> str:
         """An internal snapshot, with memory when the VM runs; the reference is the
-        snapshot's name. Only a defined domain (a running VM, or one a revert left off) can
-        be snapshotted, and only with `memory` (see the module's docstring)."""
+        snapshot's libvirt XML description (see the module's docstring). Only a defined
+        domain (a running VM, or one a revert left off) can be snapshotted, and only with
+        `memory`."""
         if not memory:
             raise DriverError(
                 f"VM {name}: VM snapshots without memory are not supported on KVM",
@@ -427,31 +439,51 @@ class LibvirtDriver(HypervisorDriver):
         with self._connection(host) as conn:
             domain = self._domain(conn, name)
             with _errors(f"Snapshotting VM {name}"):
-                domain.snapshotCreateXML(ET.tostring(element, encoding="unicode"), 0)
-        return snapshot
+                taken = domain.snapshotCreateXML(ET.tostring(element, encoding="unicode"), 0)
+                return str(taken.getXMLDesc(0))
 
     def revert_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> PowerState:
-        """Revert; a snapshot taken with memory leaves the VM running, one without leaves
-        it off (and still defined, so its snapshots remain)."""
+        """Revert; a snapshot taken with memory leaves the VM running. The VM must be
+        defined on the host: a stopped VM is started (defined) first by the caller, as
+        CloudStack does. A snapshot libvirt forgot (the VM was stopped and started since)
+        is redefined from the reference; if the revert then fails, that metadata is
+        removed again. A non-retryable DriverError if the VM is not defined or the
+        snapshot is unknown to libvirt and the reference is a bare name."""
+        snapshot, description = _described(reference)
         with self._connection(host) as conn:
             domain = self._domain(conn, name)
-            with _errors(f"Reverting VM {name} to snapshot {reference}"):
-                domain.revertToSnapshot(domain.snapshotLookupByName(reference, 0), 0)
+            with _errors(f"Reverting VM {name} to snapshot {snapshot}"):
+                taken, redefined = _snapshot(domain, snapshot, description)
+                if taken is None:
+                    raise DriverError(
+                        f"VM {name} has no snapshot {snapshot} on {host.url}", retryable=False
+                    )
+                try:
+                    domain.revertToSnapshot(taken, 0)
+                except libvirt.libvirtError:
+                    if redefined:
+                        with contextlib.suppress(libvirt.libvirtError):
+                            taken.delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
+                    raise
                 return PowerState.ON if domain.isActive() else PowerState.OFF
 
     def delete_vm_snapshot(self, host: HostAccess, name: str, *, reference: str) -> None:
+        """Delete the snapshot from the VM's disk files and libvirt's metadata, redefining
+        the metadata from the reference if libvirt forgot it. A VM not defined on the host
+        (stopped) is defined from the reference's `<domain>`, inactive, for the while, and
+        undefined again: libvirt then deletes the snapshot from each disk file with
+        `qemu-img`, skipping files that are gone (an expunged VM). Deleting an absent
+        snapshot succeeds, as does a bare-name reference libvirt no longer knows (its data,
+        if any, stays in the disk files)."""
+        snapshot, description = _described(reference)
         with self._connection(host) as conn:
             domain = self._find(conn, name)
-            if domain is None:
-                return
-            try:
-                taken = domain.snapshotLookupByName(reference, 0)
-            except libvirt.libvirtError as error:
-                if error.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT:
-                    return
-                raise DriverError(f"Looking up snapshot {reference} failed: {error}") from error
-            with _errors(f"Deleting snapshot {reference} of VM {name}"):
-                taken.delete(0)
+            with _errors(f"Deleting snapshot {snapshot} of VM {name}"):
+                if domain is not None:
+                    _delete_snapshot(domain, snapshot, description)
+                elif description is not None:
+                    with _defined_from(conn, name, description) as inactive:
+                        _delete_snapshot(inactive, snapshot, description)
 
 
 def _device_xml(disk: DiskSpec) -> str:
@@ -459,3 +491,69 @@ def _device_xml(disk: DiskSpec) -> str:
         return disk_xml(disk)
     except ValueError as error:
         raise DriverError(str(error), retryable=False) from None
+
+
+def _described(reference: str) -> tuple[str, ET.Element | None]:
+    """The snapshot name a reference holds and, unless it is a bare name (an old
+    reference), its XML description."""
+    if not reference.lstrip().startswith("<"):
+        return reference, None
+    try:
+        element = ET.fromstring(reference)
+    except ET.ParseError as error:
+        raise DriverError(f"Invalid VM snapshot reference: {error}", retryable=False) from None
+    snapshot = element.findtext("name")
+    if element.tag != "domainsnapshot" or not snapshot:
+        raise DriverError(
+            "Invalid VM snapshot reference: not a <domainsnapshot> with a <name>",
+            retryable=False,
+        )
+    return snapshot, element
+
+
+def _snapshot(domain: Any, snapshot: str, description: ET.Element | None) -> tuple[Any, bool]:
+    """The domain's snapshot, redefined from `description` if libvirt has no metadata for
+    it (None if there is no description either), and whether it was redefined.
+
+    The `<parent>` is left out: libvirt refuses to redefine a snapshot whose parent it
+    does not know, and the parent is the orchestrator's business. It does not become the
+    current snapshot (libvirt's `current` matters only to its own reverts without a name).
+    """
+    try:
+        return domain.snapshotLookupByName(snapshot, 0), False
+    except libvirt.libvirtError as error:
+        if error.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT:
+            raise
+    if description is None:
+        return None, False
+    element = copy.deepcopy(description)
+    for parent in element.findall("parent"):
+        element.remove(parent)
+    xml = ET.tostring(element, encoding="unicode")
+    return domain.snapshotCreateXML(xml, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE), True
+
+
+def _delete_snapshot(domain: Any, snapshot: str, description: ET.Element | None) -> None:
+    taken, _redefined = _snapshot(domain, snapshot, description)
+    if taken is not None:
+        taken.delete(0)
+
+
+@contextlib.contextmanager
+def _defined_from(conn: Any, name: str, description: ET.Element) -> Iterator[Any]:
+    """The domain `name` defined (not started) from the snapshot description's
+    `<domain>`, and undefined again with its snapshot metadata when done, unless it was
+    started meanwhile."""
+    element = description.find("domain")
+    if element is None or element.findtext("name") != name:
+        raise DriverError(
+            f"Invalid VM snapshot reference: no <domain> definition of VM {name}",
+            retryable=False,
+        )
+    domain = conn.defineXML(ET.tostring(element, encoding="unicode"))
+    try:
+        yield domain
+    finally:
+        with contextlib.suppress(libvirt.libvirtError):
+            if not domain.isActive():
+                domain.undefineFlags(_UNDEFINE_FLAGS)

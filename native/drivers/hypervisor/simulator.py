@@ -277,6 +277,11 @@ class SimulatorDriver(HypervisorDriver):
             taken = snapshots.get(reference)
             if taken is None:
                 raise DriverError(f"VM snapshot {reference} does not exist", retryable=False)
+            if vm is None and taken["memory"]:
+                raise DriverError(
+                    f"VM {name} is not running: start it to revert to a snapshot with memory",
+                    retryable=False,
+                )
             if vm is not None and not taken["memory"]:
                 del state["vms"][name]
                 state.setdefault("stopped_snapshots", {})[name] = snapshots

@@ -184,13 +184,17 @@ def test_snapshots(driver: LibvirtDriver, test_hypervisor: Any) -> None:
     spec = _spec()
     driver.start_vm(HOST, spec)
     reference = driver.create_vm_snapshot(HOST, spec.name, snapshot="before", memory=True)
-    assert reference == "before"
+    assert reference.startswith("<domainsnapshot>") and "<name>before</name>" in reference
     assert driver.revert_vm_snapshot(HOST, spec.name, reference=reference) == PowerState.ON
     driver.delete_vm_snapshot(HOST, spec.name, reference=reference)
     driver.delete_vm_snapshot(HOST, spec.name, reference=reference)
+    assert test_hypervisor.lookupByName(spec.name).snapshotListNames(0) == []
     with pytest.raises(DriverError) as caught:
-        driver.revert_vm_snapshot(HOST, spec.name, reference=reference)
+        driver.revert_vm_snapshot(HOST, spec.name, reference="before")  # an old reference
     assert not caught.value.retryable
+    with pytest.raises(DriverError, match="Invalid VM snapshot reference") as invalid:
+        driver.revert_vm_snapshot(HOST, spec.name, reference="<domain/>")
+    assert not invalid.value.retryable
 
     with pytest.raises(DriverError, match="without memory are not supported") as refused:
         driver.create_vm_snapshot(HOST, spec.name, snapshot="disk-only", memory=False)
@@ -201,6 +205,92 @@ def test_snapshots(driver: LibvirtDriver, test_hypervisor: Any) -> None:
     with pytest.raises(DriverError):
         driver.create_vm_snapshot(HOST, spec.name, snapshot="late", memory=False)
     driver.delete_vm_snapshot(HOST, spec.name, reference="kept")
+
+
+def _snapshot_names(conn: Any, name: str) -> list[str]:
+    return sorted(conn.lookupByName(name).snapshotListNames(0))
+
+
+def test_snapshots_outlive_a_stop_and_start(driver: LibvirtDriver, test_hypervisor: Any) -> None:
+    """A stop makes libvirt forget the snapshots; their references bring them back."""
+    spec = _spec()
+    driver.start_vm(HOST, spec)
+    first = driver.create_vm_snapshot(HOST, spec.name, snapshot="first", memory=True)
+    second = driver.create_vm_snapshot(HOST, spec.name, snapshot="second", memory=True)
+    assert "<parent>" in second
+    driver.stop_vm(HOST, spec.name)
+    driver.start_vm(HOST, spec)
+    assert _snapshot_names(test_hypervisor, spec.name) == []
+
+    assert driver.revert_vm_snapshot(HOST, spec.name, reference=second) == PowerState.ON
+    assert _snapshot_names(test_hypervisor, spec.name) == ["second"]
+    assert driver.vm_states(HOST)[spec.name] == PowerState.ON
+    driver.delete_vm_snapshot(HOST, spec.name, reference=first)
+    driver.delete_vm_snapshot(HOST, spec.name, reference=second)
+    assert _snapshot_names(test_hypervisor, spec.name) == []
+    driver.stop_vm(HOST, spec.name, force=True)
+
+
+def test_a_failed_revert_forgets_the_redefined_snapshot(
+    driver: LibvirtDriver, test_hypervisor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = _spec()
+    driver.start_vm(HOST, spec)
+    reference = driver.create_vm_snapshot(HOST, spec.name, snapshot="s", memory=True)
+    driver.stop_vm(HOST, spec.name)
+    with pytest.raises(DriverError, match="not defined") as stopped:
+        driver.revert_vm_snapshot(HOST, spec.name, reference=reference)
+    assert not stopped.value.retryable
+    assert spec.name not in _names(test_hypervisor)
+
+    driver.start_vm(HOST, spec)
+
+    def refuse(self: Any, snapshot: Any, flags: int = 0) -> int:
+        raise libvirt.libvirtError("cannot load the VM state")
+
+    deleted: list[int] = []
+    delete = libvirt.virDomainSnapshot.delete
+
+    def metadata_only(self: Any, flags: int = 0) -> int:
+        """The test driver lacks DELETE_METADATA_ONLY; it keeps no disk data anyway."""
+        deleted.append(flags)
+        return int(delete(self, flags & ~libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY))
+
+    monkeypatch.setattr(libvirt.virDomain, "revertToSnapshot", refuse)
+    monkeypatch.setattr(libvirt.virDomainSnapshot, "delete", metadata_only)
+    with pytest.raises(DriverError, match="cannot load the VM state"):
+        driver.revert_vm_snapshot(HOST, spec.name, reference=reference)
+    assert deleted == [libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY]
+    assert _snapshot_names(test_hypervisor, spec.name) == []
+    driver.stop_vm(HOST, spec.name, force=True)
+
+
+def test_deleting_a_snapshot_of_a_stopped_vm(
+    driver: LibvirtDriver, test_hypervisor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The domain is defined from the reference for the while, so that libvirt deletes
+    the snapshot from its disks (qemu-img, on QEMU), and undefined again."""
+    spec = _spec()
+    driver.start_vm(HOST, spec)
+    reference = driver.create_vm_snapshot(HOST, spec.name, snapshot="s", memory=True)
+    driver.stop_vm(HOST, spec.name)
+    deleted: list[tuple[str, bool, int]] = []
+    delete = libvirt.virDomainSnapshot.delete
+
+    def spy(self: Any, flags: int = 0) -> int:
+        domain = self.getDomain()
+        deleted.append((self.getName(), bool(domain.isPersistent()), flags))
+        return int(delete(self, flags))
+
+    monkeypatch.setattr(libvirt.virDomainSnapshot, "delete", spy)
+    driver.delete_vm_snapshot(HOST, spec.name, reference=reference)
+    assert deleted == [("s", True, 0)]
+    assert spec.name not in _names(test_hypervisor)
+    driver.delete_vm_snapshot(HOST, spec.name, reference="s")  # an old reference: nothing
+    assert len(deleted) == 1 and spec.name not in _names(test_hypervisor)
+    driver.start_vm(HOST, spec)
+    assert _snapshot_names(test_hypervisor, spec.name) == []
+    driver.stop_vm(HOST, spec.name, force=True)
 
 
 def test_console_output_is_the_tail_of_the_serial_log(
