@@ -20,6 +20,7 @@ from native.model import (
     AffinityGroupVm,
     SnapshotPolicy,
     StoragePool,
+    Template,
     VirtualMachine,
     VmSnapshot,
     Volume,
@@ -34,6 +35,7 @@ from native.services.runtime import Runtime
 from native.services.stores import pool_driver
 from native.services.tags import remove_tags_of
 from native.services.vm_states import VmEvent, VmState, transition
+from native.services.volume_provisioning import release_template_copies
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,9 @@ def _delete_volume(session: Session, runtime: Runtime, *, volume: Volume) -> Non
     remove_tags_of(session, resource_type="Volume", resource_id=volume.id)
     _set_volume(session, volume, state="Expunged", removed=utcnow(), vm_id=None, device_id=None)
     session.commit()
+    template = None if volume.template_id is None else session.get(Template, volume.template_id)
+    if template is not None:
+        release_template_copies(session, runtime, template=template)
 
 
 def expunge_vm(

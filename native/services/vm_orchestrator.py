@@ -23,6 +23,7 @@ from native.model import (
     Host,
     ServiceOffering,
     StoragePool,
+    Template,
     User,
     VirtualMachine,
     Volume,
@@ -43,6 +44,7 @@ from native.services.steps import Steps, Undo
 from native.services.stores import pool_driver, tag_set
 from native.services.vm_states import VmEvent, VmState, transition
 from native.services.volume_provisioning import (
+    TemplateSource,
     delete_volume_data,
     ready_template_copy,
     release_pool_of,
@@ -246,7 +248,7 @@ def _create_volume(
 ) -> None:
     template = None
     if volume.template_id is not None:
-        template = ready_template_copy(session, template_id=volume.template_id, zone_id=vm.zone_id)
+        template = _template_source(session, template_id=volume.template_id, zone_id=vm.zone_id)
         if template is None:
             raise ResourceUnavailable(
                 f"The template of volume {volume.name} is not ready in the VM's zone",
@@ -272,6 +274,21 @@ def _create_volume(
     volume.state = READY
     volume.update_count += 1
     steps.commit()
+
+
+def _template_source(session: Session, *, template_id: int, zone_id: int) -> TemplateSource | None:
+    """The template and its ready copy on an image store of the zone, if there is one."""
+    found = ready_template_copy(session, template_id=template_id, zone_id=zone_id)
+    template = session.get(Template, template_id)
+    if found is None or template is None:
+        return None
+    return TemplateSource(
+        uuid=template.uuid,
+        format=template.format,
+        hypervisor=template.hypervisor_type,
+        store=found[0],
+        copy=found[1],
+    )
 
 
 def _grow(runtime: Runtime, *, pool: StoragePool, path: str, image_format: str, size: int) -> None:

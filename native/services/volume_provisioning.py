@@ -3,24 +3,59 @@
 Shared by VM deployment (root and data disks) and the volume commands. Reservation is
 bookkeeping in the caller's transaction; writing data is driver work done outside any
 transaction, after the caller has committed (see `steps.Steps`).
+
+A volume made from a KVM QCOW2 template, as CloudStack does on KVM: the template is copied
+from its image store to the pool once, at `template_path`, and each volume is a
+copy-on-write clone of that copy, on a pool that can clone (`clone` capability, with
+qemu-img on this server). The pool's copy stays for the next volume until the template is
+deleted and no volume on the pool was made from it (`release_template_copies`). Other
+volumes made from templates are full copies from the image store (the simulator never
+opens its disks).
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from native.drivers.storage.base import StorageError
-from native.model import ImageStore, StoragePool, TemplateStore, Volume
+from native.drivers.file_locks import file_lock
+from native.drivers.storage import qcow2
+from native.drivers.storage.base import StorageDriver, StorageError
+from native.drivers.storage.disk_images import QCOW2
+from native.model import ImageStore, StoragePool, Template, TemplateStore, Volume
 from native.services import capacity
 from native.services.errors import InsufficientCapacity, ResourceUnavailable
 from native.services.runtime import Runtime
 from native.services.stores import candidate_pools, image_store_driver, pool_driver
 
+log = logging.getLogger(__name__)
+
+CLONED_HYPERVISOR = "KVM"
+
 
 def volume_path(volume_uuid: str) -> str:
     """Where a volume's data lives, relative to its pool's root."""
     return f"volumes/{volume_uuid}"
+
+
+def template_path(template_uuid: str) -> str:
+    """Where a pool keeps its copy of a template, relative to its root."""
+    return f"templates/{template_uuid}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TemplateSource:
+    """A template to make a volume from: its uuid, format and hypervisor, and a ready copy
+    of it on an image store (`ready_template_copy`)."""
+
+    uuid: str
+    format: str
+    hypervisor: str
+    store: ImageStore
+    copy: TemplateStore
 
 
 def reserve_pool_for(
@@ -82,11 +117,12 @@ def write_volume_data(
     volume_uuid: str,
     size: int,
     pool: StoragePool,
-    template: tuple[ImageStore, TemplateStore] | None = None,
+    template: TemplateSource | None = None,
 ) -> str:
-    """Create the volume on the pool, empty or as a copy of the template; returns its path.
+    """Create the volume on the pool, empty or from the template (see the module's
+    docstring); returns its path.
 
-    Runs no database work. On failure nothing is left on the pool and ResourceUnavailable
+    Runs no database work. On failure no volume is left on the pool and ResourceUnavailable
     (534) says why.
     """
     path = volume_path(volume_uuid)
@@ -94,11 +130,13 @@ def write_volume_data(
     try:
         if template is None:
             target.create(path=path, size=size)
+        elif _clonable(target, template=template):
+            base = _pool_copy(runtime, pool=pool, target=target, template=template)
+            target.clone(base=base, path=path)
         else:
-            store, copy = template
-            assert copy.install_path is not None
-            image_store_driver(runtime, store).copy_to(
-                source=copy.install_path, target=target, target_path=path
+            assert template.copy.install_path is not None
+            image_store_driver(runtime, template.store).copy_to(
+                source=template.copy.install_path, target=target, target_path=path
             )
     except StorageError as exc:
         delete_volume_data(runtime, pool=pool, path=path)
@@ -106,6 +144,59 @@ def write_volume_data(
             f"Unable to create volume on storage pool {pool.name}: {exc}"
         ) from None
     return path
+
+
+def _pool_copy(
+    runtime: Runtime, *, pool: StoragePool, target: StorageDriver, template: TemplateSource
+) -> str:
+    """The pool's copy of the template, copied from its image store the first time (one
+    copy at a time per pool and template on this server)."""
+    path = template_path(template.uuid)
+    lock = runtime.drivers.state_dir / "locks" / f"template-{pool.uuid}-{template.uuid}"
+    with file_lock(lock):
+        if not target.exists(path=path):
+            assert template.copy.install_path is not None
+            image_store_driver(runtime, template.store).copy_to(
+                source=template.copy.install_path, target=target, target_path=path
+            )
+    return path
+
+
+def _clonable(target: StorageDriver, *, template: TemplateSource) -> bool:
+    """Whether the volume is to be a copy-on-write clone (see the module's docstring)."""
+    return (
+        template.hypervisor == CLONED_HYPERVISOR
+        and template.format == QCOW2
+        and bool(target.capabilities.get("clone"))
+        and qcow2.qemu_img() is not None
+    )
+
+
+def release_template_copies(session: Session, runtime: Runtime, *, template: Template) -> None:
+    """Delete the pools' copies of a deleted template from every pool where no volume made
+    from it remains; a copy that cannot be deleted is logged and left for the next call.
+    Runs after the caller's commit."""
+    if template.removed is None:
+        return
+    in_use = set(
+        session.scalars(
+            select(Volume.pool_id).where(
+                Volume.template_id == template.id,
+                Volume.removed.is_(None),
+                Volume.pool_id.is_not(None),
+            )
+        )
+    )
+    pools = session.scalars(select(StoragePool).where(StoragePool.removed.is_(None))).all()
+    for pool in pools:
+        if pool.id in in_use:
+            continue
+        try:
+            pool_driver(runtime, pool).delete(path=template_path(template.uuid))
+        except StorageError as exc:
+            log.warning(
+                "could not remove template %s from pool %s: %s", template.uuid, pool.name, exc
+            )
 
 
 def delete_volume_data(runtime: Runtime, *, pool: StoragePool, path: str) -> None:

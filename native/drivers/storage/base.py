@@ -29,7 +29,8 @@ Progress = Callable[[int, int | None], None]
 
 
 class StorageDriver(abc.ABC):
-    """One store. `capabilities` names optional features (`snapshot`, `resize`, `sparse`)."""
+    """One store. `capabilities` names optional features (`snapshot`, `resize`, `sparse`,
+    `clone`: copy-on-write images, see `clone`)."""
 
     scheme: str
     capabilities: ClassVar[dict[str, bool]]
@@ -76,6 +77,13 @@ class StorageDriver(abc.ABC):
     @abc.abstractmethod
     def size(self, *, path: str) -> int:
         """The object's size in bytes."""
+
+    def clone(self, *, base: str, path: str) -> None:
+        """Create `path` as a copy-on-write image of the QCOW2 image at `base`, which must
+        then stay unchanged while `path` exists; copies of `path` made by `copy` or
+        `copy_to` stand alone. StorageError on a store without the `clone` capability."""
+        del base
+        raise StorageError(f"A {self.scheme}:// store cannot make copy-on-write image {path}")
 
     def copy_to(self, *, source: str, target: StorageDriver, target_path: str) -> int:
         """Copy an object to another store (any pair of drivers); returns its size."""

@@ -7,24 +7,12 @@ on a filesystem this server reaches (a `LocalStore`, which an NFS store is too).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
+from native.drivers.storage import qcow2
 from native.drivers.storage.base import StorageDriver, StorageError
 from native.drivers.storage.local import LocalStore
 
 QCOW2 = "QCOW2"
 RAW = "RAW"
-QCOW2_MAGIC = b"QFI\xfb"
-RESIZE_TIMEOUT = 120.0
-
-
-def qcow2_virtual_size(header: bytes) -> int | None:
-    """The virtual size in a qcow2 header (bytes 24..32, big-endian); None if `header` is
-    not the start of a qcow2 image."""
-    if len(header) < 32 or header[:4] != QCOW2_MAGIC:
-        return None
-    return int.from_bytes(header[24:32], "big")
 
 
 def virtual_size(store: StorageDriver, *, path: str, image_format: str) -> int:
@@ -33,10 +21,10 @@ def virtual_size(store: StorageDriver, *, path: str, image_format: str) -> int:
     if image_format != QCOW2:
         return store.size(path=path)
     with store.read(path=path) as stream:
-        size = qcow2_virtual_size(stream.read(32))
-    if size is None:
+        header = qcow2.parse_header(stream.read(qcow2.HEADER_SIZE))
+    if header is None:
         raise StorageError(f"{path} is not a valid QCOW2 image (no qcow2 header)")
-    return size
+    return header.virtual_size
 
 
 def grow(store: StorageDriver, *, path: str, image_format: str, size: int) -> None:
@@ -56,16 +44,4 @@ def resize(store: StorageDriver, *, path: str, image_format: str, size: int) -> 
         return
     if not isinstance(store, LocalStore):
         raise StorageError(f"A QCOW2 image on a {store.scheme}:// store cannot be resized")
-    tool = shutil.which("qemu-img")
-    if tool is None:
-        raise StorageError("Resizing a QCOW2 image needs qemu-img (Debian package qemu-utils)")
-    command = [tool, "resize", "-q", "--shrink", "-f", "qcow2", str(store.file(path)), str(size)]
-    try:
-        subprocess.run(command, check=True, capture_output=True, timeout=RESIZE_TIMEOUT)
-    except subprocess.CalledProcessError as exc:
-        message = exc.stderr.decode(errors="replace").strip() or f"exit status {exc.returncode}"
-        raise StorageError(f"qemu-img could not resize {path}: {message}") from None
-    except subprocess.TimeoutExpired:
-        raise StorageError(
-            f"qemu-img did not resize {path} within {RESIZE_TIMEOUT:.0f} s"
-        ) from None
+    qcow2.resize(path=store.file(path), size=size)

@@ -1,4 +1,8 @@
-"""A store in a local directory (`file:///path`): sparse files, copied with their holes."""
+"""A store in a local directory (`file:///path`): sparse files, copied with their holes.
+
+It can clone a QCOW2 image as a copy-on-write overlay (see `qcow2`); such an overlay is
+flattened whenever it is copied, so that a copy never depends on the store's other files.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO, ClassVar
 
+from native.drivers.storage import qcow2
 from native.drivers.storage.base import Progress, StorageDriver, StorageError, StoreStats
 
 CHUNK = 1024 * 1024
@@ -17,7 +22,12 @@ class LocalStore(StorageDriver):
     """Objects are files below `root`; paths may not leave it."""
 
     scheme = "file"
-    capabilities: ClassVar[dict[str, bool]] = {"snapshot": True, "resize": True, "sparse": True}
+    capabilities: ClassVar[dict[str, bool]] = {
+        "snapshot": True,
+        "resize": True,
+        "sparse": True,
+        "clone": True,
+    }
 
     def __init__(self, *, root: Path) -> None:
         self.root = root
@@ -92,14 +102,40 @@ class LocalStore(StorageDriver):
             return self._copy_file(
                 self._file(source), target._file(target_path), source, target_path
             )
-        return super().copy_to(source=source, target=target, target_path=target_path)
+        origin = self._file(source)
+        if not _is_overlay(origin):
+            return super().copy_to(source=source, target=target, target_path=target_path)
+        flat = origin.with_name(origin.name + ".flat")
+        try:
+            qcow2.flatten(source=origin, target=flat)
+            with open(flat, "rb") as stream:
+                return target.write(
+                    path=target_path, source=stream, size=os.fstat(stream.fileno()).st_size
+                )
+        except OSError as exc:
+            raise StorageError(f"Cannot copy {source}: {exc.strerror}") from None
+        finally:
+            _discard(flat)
+
+    def clone(self, *, base: str, path: str) -> None:
+        """Make `path` a copy-on-write QCOW2 overlay of the QCOW2 image at `base`."""
+        overlay = self._file(path)
+        try:
+            overlay.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Cannot create {path}: {exc.strerror}") from None
+        qcow2.create_overlay(base=self._file(base), overlay=overlay)
 
     @staticmethod
     def _copy_file(origin: Path, destination: Path, source: str, target: str) -> int:
+        """Copy `origin` (flattened if it is an overlay) through a scratch file."""
         scratch = destination.with_name(destination.name + ".part")
         try:
             destination.parent.mkdir(parents=True, exist_ok=True)
-            _sparse_copy(origin, scratch)
+            if _is_overlay(origin):
+                qcow2.flatten(source=origin, target=scratch)
+            else:
+                _sparse_copy(origin, scratch)
             os.replace(scratch, destination)
         except OSError as exc:
             _discard(scratch)
@@ -126,6 +162,12 @@ class LocalStore(StorageDriver):
             return self._file(path).stat().st_size
         except OSError as exc:
             raise StorageError(f"Cannot stat {path}: {exc.strerror}") from None
+
+
+def _is_overlay(path: Path) -> bool:
+    """Whether the file is a qcow2 image with a backing file."""
+    header = qcow2.read_header(path)
+    return header is not None and header.has_backing_file
 
 
 def _discard(path: Path) -> None:

@@ -26,7 +26,7 @@ from native.services.stores import image_store_driver
 from native.services.templates import download
 from native.services.templates.permissions import check_manage, kind
 from native.services.templates.registration import add_copy
-from native.services.volume_provisioning import ready_template_copy
+from native.services.volume_provisioning import ready_template_copy, release_template_copies
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,7 @@ def delete_template(
             log.warning(
                 "could not remove %s from image store %s: %s", item.path, item.store.name, exc
             )
+    release_template_copies(session, runtime, template=template)
 
 
 def check_copyable(

@@ -37,8 +37,8 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from native.drivers.storage import qcow2
 from native.drivers.storage.base import StorageDriver, StorageError
-from native.drivers.storage.disk_images import qcow2_virtual_size
 from native.model import Account, ImageStore, ManagementServer, Template, TemplateStore, utcnow
 from native.services import limits
 from native.services.errors import ResourceLimitExceeded
@@ -407,10 +407,10 @@ def virtual_size(driver: StorageDriver, *, path: str, image_format: str, physica
     if image_format != "QCOW2":
         return physical
     with driver.read(path=path) as stream:
-        size = qcow2_virtual_size(stream.read(32))
-    if size is None:
+        header = qcow2.parse_header(stream.read(qcow2.HEADER_SIZE))
+    if header is None:
         raise DownloadFailed("the file is not a valid QCOW2 image (no qcow2 header)")
-    return size
+    return header.virtual_size
 
 
 def finish_copy(

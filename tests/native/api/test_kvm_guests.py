@@ -2,8 +2,9 @@
 routers run by the Linux network driver, and the tiny test guest as its template. A VM
 boots, takes its DHCP lease from its network's router, reads its instance id and user data
 from the router's metadata service and prints them on its serial console, which
-getVirtualMachineConsoleOutput returns; it stops gracefully, starts again, and leaves no
-domain behind once expunged. The same through the aws CLI: run-instances with user data
+getVirtualMachineConsoleOutput returns; it stops gracefully, starts again, is reverted to
+memory snapshots taken before the stop (also while stopped, which starts it), whose
+deletion removes them from its qcow2 file, and leaves no domain behind once expunged. The same through the aws CLI: run-instances with user data
 into the account's default VPC, `aws ec2 wait instance-running`, get-console-output,
 terminate-instances.
 
@@ -213,6 +214,27 @@ def _virtual_size(path: Path) -> int:
     return int(json.loads(info.stdout)["virtual-size"])
 
 
+def _backing_file(path: Path) -> str | None:
+    info = subprocess.run(
+        ["qemu-img", "info", "-U", "--output=json", str(path)], check=True, capture_output=True
+    )
+    return json.loads(info.stdout).get("backing-filename")
+
+
+def _the_root_disk_is_a_clone_whose_snapshot_stands_alone(
+    admin: CloudStack, *, root: dict[str, Any], image_dir: Path
+) -> None:
+    """The root volume is a copy-on-write clone of the template's copy on the pool, and a
+    snapshot of it (taken while the guest runs) is a whole image on secondary storage."""
+    backing = _backing_file(image_dir / "primary" / "volumes" / root["id"])
+    assert backing == f"../templates/{root['templateid']}"
+    snapshot = succeeded(admin, admin.createSnapshot(volumeid=root["id"]))["snapshot"]
+    [stored] = (image_dir / "secondary" / "snapshots").glob(f"*/*/{snapshot['id']}")
+    assert _backing_file(stored) is None and _virtual_size(stored) == GIB
+    succeeded(admin, admin.deleteSnapshot(id=snapshot["id"]))
+    assert not stored.exists()
+
+
 def _domain_definition(name: str) -> str:
     connection = libvirt.open("qemu:///system")
     try:
@@ -250,10 +272,13 @@ def _stray_alerted(admin: CloudStack, *, name: str) -> bool:
     return any(f"VM {name} " in alert["description"] for alert in alerts)
 
 
-def _a_memory_snapshot_is_taken_and_reverted_to(admin: CloudStack, *, vm_id: str) -> None:
+def _a_memory_snapshot_is_taken_and_reverted_to(
+    admin: CloudStack, *, vm_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """With memory, a VM snapshot of the running guest is taken and reverted to, and the
     guest runs on; without memory (an external overlay a later start would not use) it is
-    refused before anything is taken."""
+    refused before anything is taken. Returns that snapshot and a second one, taken after
+    the revert, both kept."""
     with pytest.raises(CloudStackApiException) as refused:
         admin.createVMSnapshot(virtualmachineid=vm_id, snapshotmemory=False)
     assert refused.value.error["errorcode"] == 431
@@ -265,7 +290,45 @@ def _a_memory_snapshot_is_taken_and_reverted_to(admin: CloudStack, *, vm_id: str
     succeeded(admin, admin.revertToVMSnapshot(vmsnapshotid=snapshot["id"]))
     [vm] = admin.listVirtualMachines(id=vm_id)["virtualmachine"]
     assert vm["state"] == "Running"
-    succeeded(admin, admin.deleteVMSnapshot(vmsnapshotid=snapshot["id"]))
+    second = succeeded(admin, admin.createVMSnapshot(virtualmachineid=vm_id, snapshotmemory=True))[
+        "vmsnapshot"
+    ]
+    return dict(snapshot), dict(second)
+
+
+def _internal_snapshots(volume_file: Path) -> set[str]:
+    """The snapshot names (tags) `qemu-img snapshot -l` lists in a volume file, which a
+    running guest may hold open."""
+    listed = subprocess.run(
+        ["qemu-img", "snapshot", "-l", "-U", str(volume_file)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    rows = [line.split() for line in listed.stdout.splitlines()[2:]]
+    return {row[1] for row in rows if len(row) > 1}
+
+
+def _memory_snapshots_outlive_a_stop(
+    admin: CloudStack, *, vm_id: str, snapshots: tuple[dict[str, Any], dict[str, Any]], root: Path
+) -> None:
+    """Memory snapshots taken before the VM was stopped and started again (which makes
+    libvirt forget them) are reverted to while it runs, and while it is stopped, which
+    starts it (Running, on its host); they are deleted from the volume file while it is
+    stopped and while it runs."""
+    first, second = snapshots
+    assert _internal_snapshots(root) == {first["name"], second["name"]}
+    succeeded(admin, admin.revertToVMSnapshot(vmsnapshotid=first["id"]))
+    assert admin.listVirtualMachines(id=vm_id)["virtualmachine"][0]["state"] == "Running"
+    succeeded(admin, admin.stopVirtualMachine(id=vm_id))
+    succeeded(admin, admin.deleteVMSnapshot(vmsnapshotid=second["id"]))
+    assert _internal_snapshots(root) == {first["name"]}
+    reverted = succeeded(admin, admin.revertToVMSnapshot(vmsnapshotid=first["id"]))
+    assert reverted["virtualmachine"]["state"] == "Running"
+    [vm] = admin.listVirtualMachines(id=vm_id)["virtualmachine"]
+    assert vm["state"] == "Running" and vm.get("hostid")
+    succeeded(admin, admin.deleteVMSnapshot(vmsnapshotid=first["id"]))
+    assert _internal_snapshots(root) == set()
 
 
 def test_a_kvm_guest_boots_and_reads_its_metadata(
@@ -287,6 +350,7 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(
     [root] = admin.listVolumes(virtualmachineid=vm["id"], type="ROOT")["volume"]
     assert _virtual_size(image_dir / "primary" / "volumes" / root["id"]) == GIB
     console = _console_until(admin, vm["id"], "ALTO-GUEST ready")
+    _the_root_disk_is_a_clone_whose_snapshot_stands_alone(admin, root=root, image_dir=image_dir)
     print(f"deploy to guest ready: {time.monotonic() - started:.1f} s")
     instance_id = aws_id_of(server, "instance", vm["id"])
     assert f"ALTO-GUEST instance-id={instance_id}" in console, console
@@ -294,8 +358,22 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(
         0
     ]
     assert user_data.strip() == USER_DATA.strip()
-    _a_memory_snapshot_is_taken_and_reverted_to(admin, vm_id=vm["id"])
+    snapshots = _a_memory_snapshot_is_taken_and_reverted_to(admin, vm_id=vm["id"])
 
+    definition = _domain_definition(vm["instancename"])
+    stopped = succeeded(admin, admin.stopVirtualMachine(id=vm["id"]))["virtualmachine"]
+    assert stopped["state"] == "Stopped"
+    _a_stray_copy_is_stopped(admin, name=vm["instancename"], definition=definition)
+    succeeded(admin, admin.startVirtualMachine(id=vm["id"]))
+    again = _console_until(admin, vm["id"], "ALTO-GUEST ready")
+    assert f"ALTO-GUEST instance-id={instance_id}" in again
+    reverting = time.monotonic()
+    root_file = image_dir / "primary" / "volumes" / root["id"]
+    _memory_snapshots_outlive_a_stop(admin, vm_id=vm["id"], snapshots=snapshots, root=root_file)
+    print(f"reverts and deletes after a stop: {time.monotonic() - reverting:.1f} s")
+
+    # The guest runs on from the snapshot: it notices a disk plugged in (a VM with VM
+    # snapshots cannot have one attached).
     disk = admin.createDiskOffering(name=unique("data"), displaytext="data", customized=True)
     volume = succeeded(
         admin,
@@ -309,16 +387,11 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(
     succeeded(admin, admin.attachVolume(id=volume["id"], virtualmachineid=vm["id"]))
     _console_until(admin, vm["id"], "ALTO-GUEST disks: vda vdb")
     succeeded(admin, admin.detachVolume(id=volume["id"]))
-
-    definition = _domain_definition(vm["instancename"])
-    stopped = succeeded(admin, admin.stopVirtualMachine(id=vm["id"]))["virtualmachine"]
-    assert stopped["state"] == "Stopped"
-    _a_stray_copy_is_stopped(admin, name=vm["instancename"], definition=definition)
-    succeeded(admin, admin.startVirtualMachine(id=vm["id"]))
-    again = _console_until(admin, vm["id"], "ALTO-GUEST ready")
-    assert f"ALTO-GUEST instance-id={instance_id}" in again
+    admin.deleteVolume(id=volume["id"])
 
     succeeded(admin, admin.destroyVirtualMachine(id=vm["id"], expunge=True))
+    volume_files = {path.name for path in (image_dir / "primary" / "volumes").iterdir()}
+    assert not {root["id"], volume["id"]} & volume_files
     connection = libvirt.open("qemu:///system")
     try:
         names = {domain.name() for domain in connection.listAllDomains()}

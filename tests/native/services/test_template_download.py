@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from native.drivers.catalog import DriverCatalog
-from native.drivers.storage import disk_images
+from native.drivers.storage import qcow2
 from native.model import Account, GuestOsType, ImageStore, Template, TemplateStore, User, Zone
 from native.services.runtime import Runtime
 from native.services.templates import download
 from native.services.templates.registration import add_copy
 from tests.native.services.conftest import make_runtime
 
-QCOW2_HEADER = disk_images.QCOW2_MAGIC + bytes(20) + (1 << 20).to_bytes(8, "big")
+QCOW2_HEADER = qcow2.MAGIC + bytes(20) + (1 << 20).to_bytes(8, "big")
 
 
 @pytest.fixture

@@ -1,0 +1,113 @@
+"""QCOW2 images on a filesystem: reading their header, and the `qemu-img` work on them.
+
+A root volume made from a QCOW2 template is a copy-on-write overlay whose backing file is
+the template's copy on the same pool, named by a path relative to the overlay's directory
+so that the pool can be mounted anywhere. An image leaving its pool (a snapshot, a copy to
+another pool, a template made from a volume) is flattened first, so that no copy anywhere
+depends on a file it cannot see.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from native.drivers.storage.base import StorageError
+
+MAGIC = b"QFI\xfb"
+HEADER_SIZE = 32
+QEMU_VERSIONS = (2, 3)
+TIMEOUT = 600.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Header:
+    """The fields of a qcow2 header Alto reads: format version, whether a backing file is
+    named, and the virtual size in bytes."""
+
+    version: int
+    has_backing_file: bool
+    virtual_size: int
+
+    @property
+    def qemu_can_open(self) -> bool:
+        """Whether the version is one QEMU reads (placeholder headers in tests are not)."""
+        return self.version in QEMU_VERSIONS
+
+
+def parse_header(data: bytes) -> Header | None:
+    """The header at the start of `data`; None if `data` does not start a qcow2 image."""
+    if len(data) < HEADER_SIZE or data[:4] != MAGIC:
+        return None
+    return Header(
+        version=int.from_bytes(data[4:8], "big"),
+        has_backing_file=int.from_bytes(data[8:16], "big") != 0,
+        virtual_size=int.from_bytes(data[24:32], "big"),
+    )
+
+
+def read_header(path: Path) -> Header | None:
+    """The qcow2 header of the file at `path`; None for any other file. StorageError if it
+    cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return parse_header(handle.read(HEADER_SIZE))
+    except OSError as exc:
+        raise StorageError(f"Cannot read {path.name}: {exc.strerror}") from None
+
+
+def qemu_img() -> str | None:
+    """The `qemu-img` tool on this server, if installed (Debian package qemu-utils)."""
+    return shutil.which("qemu-img")
+
+
+def create_overlay(*, base: Path, overlay: Path) -> None:
+    """Make `overlay` a new qcow2 image backed by the qcow2 image `base` (same virtual size),
+    naming `base` relative to `overlay`'s directory. On failure `overlay` is absent."""
+    backing = os.path.relpath(base, overlay.parent)
+    _run(
+        ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing, str(overlay)],
+        what=f"create a copy-on-write image over {base.name}",
+        leaves=overlay,
+    )
+
+
+def flatten(*, source: Path, target: Path) -> None:
+    """Write `source` with its whole backing chain folded in as the standalone qcow2 image
+    `target`; `source` may be in use by a running VM. On failure `target` is absent."""
+    _run(
+        ["convert", "-U", "-q", "-f", "qcow2", "-O", "qcow2", str(source), str(target)],
+        what=f"flatten {source.name}",
+        leaves=target,
+    )
+
+
+def resize(*, path: Path, size: int) -> None:
+    """Set the virtual size of the qcow2 image at `path` (shrinking allowed)."""
+    _run(
+        ["resize", "-q", "--shrink", "-f", "qcow2", str(path), str(size)],
+        what=f"resize {path.name}",
+    )
+
+
+def _run(arguments: list[str], *, what: str, leaves: Path | None = None) -> None:
+    tool = qemu_img()
+    if tool is None:
+        raise StorageError(f"Cannot {what}: it needs qemu-img (Debian package qemu-utils)")
+    try:
+        subprocess.run([tool, *arguments], check=True, capture_output=True, timeout=TIMEOUT)
+    except subprocess.CalledProcessError as exc:
+        _discard(leaves)
+        message = exc.stderr.decode(errors="replace").strip() or f"exit status {exc.returncode}"
+        raise StorageError(f"qemu-img could not {what}: {message}") from None
+    except subprocess.TimeoutExpired:
+        _discard(leaves)
+        raise StorageError(f"qemu-img did not {what} within {TIMEOUT:.0f} s") from None
+
+
+def _discard(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
