@@ -18,14 +18,14 @@ import datetime as dt
 import hashlib
 import itertools
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, true
 from sqlalchemy.orm import Session
 
 from native.drivers.objectstore.base import (
-    ByteStream,
+    ChunkReader,
     IncompleteStream,
     ObjectMissing,
     ObjectStore,
@@ -124,26 +124,6 @@ class UploadPage:
     is_truncated: bool
     next_key_marker: str | None
     next_upload_id_marker: str | None
-
-
-class ChunkReader:
-    """`read(n)` over an iterator of byte chunks (a driver's ByteStream, parts in turn)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._buffer = b""
-
-    def read(self, size: int = -1, /) -> bytes:
-        while not self._buffer:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return b""
-            self._buffer = chunk
-        if size is None or size < 0 or size >= len(self._buffer):
-            chunk, self._buffer = self._buffer, b""
-            return chunk
-        chunk, self._buffer = self._buffer[:size], self._buffer[size:]
-        return chunk
 
 
 def multipart_etag(md5s: Sequence[str]) -> str:
@@ -345,13 +325,6 @@ def _chosen_parts(
     return chosen
 
 
-def _concatenated(store: ObjectStore, container: str, paths: Sequence[str]) -> Iterator[bytes]:
-    for path in paths:
-        stream: ByteStream = store.get(container=container, path=path)
-        with stream:
-            yield from stream
-
-
 def complete_upload(
     runtime: Runtime,
     *,
@@ -374,22 +347,28 @@ def complete_upload(
     total = sum(row.size for row in chosen)
     store = _store(runtime, bucket)
     path = objects.new_storage_path()
-    reader: Readable = ChunkReader(_concatenated(store, bucket.uuid, paths))
     sealed = None
-    if s3_encryption.wanted(bucket, None) is not None:
-        reader, sealed = s3_encryption.encrypting(runtime, reader)
     try:
-        stored = store.put(container=bucket.uuid, path=path, source=reader, size=total)
+        if s3_encryption.wanted(bucket, None) is None:
+            size = store.concatenate(container=bucket.uuid, sources=paths, target=path)
+        else:
+            reader, sealed = s3_encryption.encrypting(
+                runtime, ChunkReader(store.joined(container=bucket.uuid, sources=paths))
+            )
+            size = store.put(container=bucket.uuid, path=path, source=reader, size=total).size
     except (ObjectMissing, IncompleteStream):
         raise NoSuchUpload("The upload's parts changed while it was being completed") from None
     except ObjectStoreError as exc:
         raise ResourceUnavailable(f"Cannot assemble {key}: {exc}") from None
+    if size != total:
+        objects.discard_data(runtime, bucket, [path])
+        raise NoSuchUpload("The upload's parts changed while it was being completed")
     etag = multipart_etag([row.etag for row in chosen])
     try:
         with runtime.db.session() as session:
             version, freed = _commit_complete(
                 session, runtime, bucket, key=key, upload_id=upload_id, paths=paths,
-                size=stored.size, etag=etag, path=path, meta=meta, encryption=sealed,
+                size=size, etag=etag, path=path, meta=meta, encryption=sealed,
             )  # fmt: skip
     except BaseException:
         objects.discard_data(runtime, bucket, [path])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import ClassVar, Protocol, Self
@@ -87,6 +87,26 @@ class ByteStream(abc.ABC, Iterator[bytes]):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class ChunkReader:
+    """`read(n)` over an iterator of byte chunks (a ByteStream, or several in turn)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+
+    def read(self, size: int = -1, /) -> bytes:
+        while not self._buffer:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._buffer = chunk
+        if size is None or size < 0 or size >= len(self._buffer):
+            chunk, self._buffer = self._buffer, b""
+            return chunk
+        chunk, self._buffer = self._buffer[:size], self._buffer[size:]
+        return chunk
 
 
 class HashingReader:
@@ -193,3 +213,20 @@ class ObjectStore(abc.ABC):
     @abc.abstractmethod
     def copy(self, *, container: str, source: str, target_container: str, target: str) -> int:
         """Copy an object within the store (atomically, as `put`); returns its size."""
+
+    def concatenate(self, *, container: str, sources: Sequence[str], target: str) -> int:
+        """Store the objects at `sources`, one after the other, at `target` (atomically, as
+        `put`); returns its size. ObjectMissing if a source is absent. Stores that can
+        join files without passing the bytes through this process override it."""
+        return self.put(
+            container=container,
+            path=target,
+            source=ChunkReader(self.joined(container=container, sources=sources)),
+        ).size
+
+    def joined(self, *, container: str, sources: Sequence[str]) -> Iterator[bytes]:
+        """The bytes of the objects at `sources`, one after the other, in chunks;
+        ObjectMissing (when reached) if a source is absent."""
+        for source in sources:
+            with self.get(container=container, path=source) as stream:
+                yield from stream

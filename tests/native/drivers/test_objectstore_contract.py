@@ -13,6 +13,7 @@ import io
 import os
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,25 @@ def test_replace_copy_delete(store: ObjectStore, container: str) -> None:
         store.get(container=container, path="k")
     with pytest.raises(ObjectMissing):
         store.size(container=container, path="k")
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["driver", "streamed"])
+def test_concatenate_joins_objects_in_order(
+    store: ObjectStore, container: str, kernel: bool
+) -> None:
+    """The driver's own `concatenate`, and the streaming one every store inherits."""
+    join = store.concatenate if kernel else partial(ObjectStore.concatenate, store)
+    parts = [os.urandom(CHUNK + 3), b"", b"tail"]
+    for number, data in enumerate(parts):
+        store.put(container=container, path=f"parts/{number}", source=io.BytesIO(data))
+    sources = ["parts/2", "parts/0", "parts/1", "parts/2"]
+    assert join(container=container, sources=sources, target="joined") == CHUNK + 11
+    assert read_all(store, container, "joined") == b"tail" + parts[0] + b"tail"
+
+    with pytest.raises(ObjectMissing):
+        join(container=container, sources=["parts/0", "parts/9"], target="broken")
+    assert not store.exists(container=container, path="broken")
+    assert read_all(store, container, "joined") == b"tail" + parts[0] + b"tail"
 
 
 def test_unsafe_names_are_refused(store: ObjectStore, container: str) -> None:

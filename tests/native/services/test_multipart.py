@@ -3,18 +3,19 @@ atomicity of a failed completion."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from sqlalchemy import select
 
-from native.drivers.objectstore.base import ByteStream, ObjectStoreError
-from native.drivers.objectstore.local import LocalObjectStore
+from native.drivers.objectstore import local as local_objectstore
 from native.model import Account, Bucket, Domain, S3Object
 from native.services import buckets, multipart, object_storage, objects
 from native.services.caller import RoleType
@@ -196,21 +197,10 @@ def test_abort_removes_parts_and_their_data(world: World) -> None:
         buckets.delete_bucket(session, world.runtime, bucket=bucket)
 
 
-class BrokenChunks(ByteStream):
-    """One chunk of a part, then a failing disk."""
-
-    def __init__(self, inner: ByteStream) -> None:
-        self.inner = inner
-        self.given = False
-
-    def __next__(self) -> bytes:
-        if self.given:
-            raise ObjectStoreError("I/O error reading a part")
-        self.given = True
-        return next(self.inner)
-
-    def close(self) -> None:
-        self.inner.close()
+def broken_append(source: BinaryIO, target: BinaryIO) -> int:
+    """Some bytes of a part, then a failing disk."""
+    os.write(target.fileno(), source.read(4096))
+    raise OSError(errno.EIO, "Input/output error")
 
 
 def test_failed_completion_leaves_no_object_and_no_data(
@@ -223,12 +213,7 @@ def test_failed_completion_leaves_no_object_and_no_data(
     chosen = [(n, part(world, bucket, "k", upload_id, n, d).etag) for n, d in enumerate(data, 1)]
     total = sum(len(d) for d in data)
 
-    original_get = LocalObjectStore.get
-
-    def broken_get(self: LocalObjectStore, **options: object) -> ByteStream:
-        return BrokenChunks(original_get(self, **options))  # type: ignore[arg-type]
-
-    monkeypatch.setattr(LocalObjectStore, "get", broken_get)
+    monkeypatch.setattr(local_objectstore, "_append", broken_append)
     with pytest.raises(ResourceUnavailable):
         complete(world, bucket, "k", upload_id, chosen)
     monkeypatch.undo()
