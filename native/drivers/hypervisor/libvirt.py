@@ -104,6 +104,7 @@ _MIGRATE_FLAGS = (
     libvirt.VIR_MIGRATE_LIVE
     | libvirt.VIR_MIGRATE_PERSIST_DEST
     | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE
+    | libvirt.VIR_MIGRATE_UNSAFE
 )
 
 
@@ -158,6 +159,26 @@ def _probe(conn: Any, uri: str) -> str:
         kvm_probe.PROBE_TIMEOUT,
     )
     return "qemu"
+
+
+def _migration_uri(target: HostAccess) -> str | None:
+    """`tcp://ADDRESS` for QEMU's migration stream to the host the target's URL names, or
+    None for a local or hostless URI (`qemu:///system`, `test:///default`): libvirt picks."""
+    address = urlsplit(libvirt_uri(target)).hostname
+    if not address or address in _LOCAL_HOSTS:
+        return None
+    return f"tcp://[{address}]" if ":" in address else f"tcp://{address}"
+
+
+def _arriving_xml(domain: Any) -> str:
+    """The running domain's migratable XML, its serial console log opened for appending:
+    the domain was defined with `append="off"`, so that a start begins a new log, and the
+    target would otherwise truncate the log the source wrote, which is the same file
+    where the hosts share `state_dir`."""
+    root = ET.fromstring(domain.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE))
+    for serial_log in root.iterfind("devices/serial/log"):
+        serial_log.set("append", "on")
+    return ET.tostring(root, encoding="unicode")
 
 
 def _is_ip(text: str) -> bool:
@@ -379,11 +400,31 @@ class LibvirtDriver(HypervisorDriver):
 
     def migrate_vm(self, source: HostAccess, target: HostAccess, spec: VmSpec) -> None:
         """Live-migrate; the domain is defined on `target` and undefined from `source`.
-        Libvirt's migration protocol leaves the VM running on `source` if it fails."""
+        Libvirt's migration protocol leaves the VM running on `source` if it fails.
+
+        QEMU's migration stream goes to the address in the target's host URL
+        (`_migration_uri`), as CloudStack passes the destination's IP: left alone, libvirt
+        sends it to the hostname the target reports, which need not resolve from the
+        source, or resolves to the source itself (hosts installed from one image share a
+        hostname). The orchestrator migrates only between hosts that share the VM's
+        primary storage (a cluster's pools), at the same paths; libvirt trusts only the
+        shared filesystems it recognises (NFS, GFS2, Ceph...) and refuses any other path,
+        such as a shared mount point it cannot classify, so the migration is flagged
+        `VIR_MIGRATE_UNSAFE`, like CloudStack's `allowUnsafeMigration` (QEMU drops its
+        page cache on migration, so the disks' cache mode is no hazard either).
+
+        The target logs the serial console to the same `STATE_DIR/NAME.log`, which must
+        exist there (shared with the source, or created on each host), and appends to it
+        (`_arriving_xml`): where the two hosts share it, the console goes on in one log.
+        """
         with self._connection(source) as leaving, self._connection(target) as arriving:
             domain = self._domain(leaving, spec.name)
             with _errors(f"Migrating VM {spec.name} to {target.url}"):
-                domain.migrate(arriving, _MIGRATE_FLAGS, None, None, 0)
+                params = {libvirt.VIR_MIGRATE_PARAM_DEST_XML: _arriving_xml(domain)}
+                uri = _migration_uri(target)
+                if uri is not None:
+                    params[libvirt.VIR_MIGRATE_PARAM_URI] = uri
+                domain.migrate3(arriving, params, _MIGRATE_FLAGS)
 
     def scale_vm(self, host: HostAccess, name: str, *, cpu_number: int, memory: int) -> None:
         """Set the live vCPUs and memory, within the maxima the VM was started with; on
