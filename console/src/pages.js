@@ -73,6 +73,16 @@ export const listPages = [
         command: 'createVMSnapshot',
        
         params: (vm) => ({ virtualmachineid: vm.id }),
+        form: [
+          { name: 'name', label: 'Name' },
+          {
+            name: 'snapshotmemory',
+            label: 'Include memory (KVM snapshots a running instance only with its memory)',
+            options: ['true', 'false'],
+            required: true,
+            initial: (vm) => String(vm.state === 'Running'),
+          },
+        ],
         when: (vm) => ['Running', 'Stopped'].includes(vm.state),
       },
       {

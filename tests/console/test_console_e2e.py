@@ -236,6 +236,9 @@ def test_a_user_deploys_stops_and_destroys_a_vm(
     row = page.locator(f'tr[data-name="{name}"]')
     expect(row.locator('td[data-label="State"]')).to_have_text("Running")
     page.screenshot(path=str(screenshots / "instances.png"))
+    _snapshot_with_memory(page, row=row, vm_name=name)
+    [taken] = user.client().listVMSnapshot(virtualmachineid=vm["id"])["vmSnapshot"]
+    assert (taken["displayname"], taken["type"]) == ("before-stop", "DiskAndMemory")
     row.get_by_role("button", name="Stop").click()
     expect(row.locator('td[data-label="State"]')).to_have_text("Stopped")
     assert user.client().listVirtualMachines(id=vm["id"])["virtualmachine"][0]["state"] == "Stopped"
@@ -245,6 +248,17 @@ def test_a_user_deploys_stops_and_destroys_a_vm(
     [destroyed] = admin.listVirtualMachines(id=vm["id"])["virtualmachine"]
     assert destroyed["state"] == "Destroyed"
     page.context.close()
+
+
+def _snapshot_with_memory(page: Any, *, row: Any, vm_name: str) -> None:
+    """Take a VM snapshot of the running instance; its form offers memory by default."""
+    expect = _expect()
+    row.get_by_role("button", name="Snapshot").click()
+    form = page.get_by_role("form", name=f"Snapshot {vm_name}")
+    expect(form.get_by_label("Include memory", exact=False)).to_have_value("true")
+    form.get_by_label("Name").fill("before-stop")
+    form.get_by_role("button", name="Save").click()
+    expect(form).to_have_count(0)
 
 
 def _attach_a_new_volume(page: Any, *, vm_name: str, zone_name: str, disk: dict[str, Any]) -> None:
