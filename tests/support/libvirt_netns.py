@@ -40,6 +40,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 PREFIX = "altomig"
 SUPERNET = ipaddress.IPv4Network("10.254.77.0/24")
 LIBVIRTD_PORT = 16509
@@ -257,4 +259,15 @@ def libvirt_host_in_netns() -> Iterator[NamespaceHost]:
         cleanup.callback(_end_processes, netns)
         cleanup.callback(_destroy_domains, host.uri)
         _wait_until_listening(inside, daemon, work_dir)
+        yield host
+
+
+def libvirt_host_or_skip() -> Iterator[NamespaceHost]:
+    """`libvirt_host_in_netns()` for a pytest fixture to `yield from`: the test is skipped,
+    saying why, where the host cannot start."""
+    with contextlib.ExitStack() as stack:
+        try:
+            host = stack.enter_context(libvirt_host_in_netns())
+        except NamespaceHostUnavailable as error:
+            pytest.skip(f"cannot start a second libvirt host: {error}")
         yield host

@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,29 +29,32 @@ from typing import Any
 import pytest
 from cs import CloudStack, CloudStackApiException
 
-from native.drivers.network.linux import LinuxNetworkDriver
 from tests.support.aws import CLI_V1, CLI_V2, aws_cli, cli_available
 from tests.support.ec2_instances import aws_id_of
 from tests.support.guest_image import DEFAULT_CACHE_DIR, GuestImageUnavailable, guest_image
-from tests.support.server import AltoServer, ServerFactory
+from tests.support.kvm_zone import (
+    BOOT_TIMEOUT,
+    SYSTEM,
+    attach_new_volume,
+    console_until,
+    guest_template,
+    kvm_server,
+    kvm_zone,
+    libvirt_answers,
+    storage_dir,
+)
+from tests.support.server import AltoServer
 from tests.support.tenants import admin_client, new_account, unique
 from tests.support.vms import succeeded
-from tests.support.zones import SimZone, add_networking
+from tests.support.zones import SimZone
 
 libvirt = pytest.importorskip("libvirt")
 libvirt.registerErrorHandler(lambda _context, _error: None, None)
 
-BOOT_TIMEOUT = 240.0
+
 USER_DATA = "hello from the kvm test\n"
 GIB = 1 << 30
-
-
-def _libvirt_answers() -> bool:
-    try:
-        libvirt.open("qemu:///system").close()
-    except libvirt.libvirtError:
-        return False
-    return True
+GUEST_VLANS = range(3900, 3910)
 
 
 pytestmark = pytest.mark.skipif(
@@ -60,129 +62,21 @@ pytestmark = pytest.mark.skipif(
     or not all(
         shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin") for tool in ("ip", "nft", "dnsmasq")
     )
-    or not _libvirt_answers(),
+    or not libvirt_answers(),
     reason="needs root, a running libvirtd (qemu:///system), iproute2, nftables and dnsmasq",
 )
 
 
 @pytest.fixture(scope="module")
 def image_dir() -> Iterator[Path]:
-    """Primary and secondary storage QEMU (running as libvirt-qemu) can reach."""
-    root = Path(tempfile.mkdtemp(prefix="alto-kvm-", dir="/var/tmp"))
-    root.chmod(0o755)
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
+    with storage_dir("alto-kvm-") as root:
+        yield root
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AltoServer]:
-    factory = ServerFactory(root=tmp_path_factory.mktemp("kvm"))
-    # QEMU/TCG, as on this machine KVM guests do not run (the `auto` probe is tested in
-    # tests/native/drivers/test_libvirt_qemu.py).
-    started = factory(extra_args=["--network-driver", "linux", "--libvirt-domain-type", "qemu"])
-    try:
+    with kvm_server(tmp_path_factory.mktemp("kvm")) as started:
         yield started
-    finally:
-        _remove_domains(started)
-        factory.close()
-        routers = LinuxNetworkDriver(state_dir=started.data_dir / "drivers" / "routers")
-        for path in sorted(routers.state_dir.glob("r-*")):
-            if path.is_dir():
-                routers.destroy(path.name)
-
-
-def _remove_domains(server: AltoServer) -> None:
-    connection = libvirt.open("qemu:///system")
-    try:
-        for name in _vm_names(server):
-            try:
-                domain = connection.lookupByName(name)
-            except libvirt.libvirtError:
-                continue
-            if domain.isActive():
-                domain.destroy()
-            domain.undefine()
-    finally:
-        connection.close()
-
-
-def _vm_names(server: AltoServer) -> list[str]:
-    admin = admin_client(server, timeout=120)
-    rows = admin.listVirtualMachines(listall=True).get("virtualmachine", [])
-    return [str(row["instancename"]) for row in rows if row.get("instancename")]
-
-
-def _kvm_zone(admin: CloudStack, root: Path) -> SimZone:
-    zone = admin.createZone(
-        name=unique("kvmzone"), networktype="Advanced", dns1="8.8.8.8", internaldns1="10.0.0.2"
-    )["zone"]
-    pod = admin.createPod(
-        zoneid=zone["id"],
-        name=unique("pod"),
-        gateway="10.251.0.1",
-        netmask="255.255.255.0",
-        startip="10.251.0.10",
-        endip="10.251.0.200",
-    )["pod"]
-    cluster = admin.addCluster(
-        zoneid=zone["id"], podid=pod["id"], clustername=unique("kvm"), hypervisor="KVM"
-    )["cluster"]
-    built = SimZone(zone=zone, pod=pod, cluster=cluster)
-    [host] = admin.addHost(
-        zoneid=zone["id"],
-        podid=pod["id"],
-        clusterid=cluster["id"],
-        hypervisor="KVM",
-        url="qemu:///system",
-        username="root",
-        password="unused",
-    )["host"]
-    built.hosts.append(host)
-    built.pool = admin.createStoragePool(
-        zoneid=zone["id"],
-        podid=pod["id"],
-        clusterid=cluster["id"],
-        name=unique("primary"),
-        url=f"file://{root}/primary",
-        scope="cluster",
-    )["storagepool"]
-    built.image_store = admin.addImageStore(
-        name=unique("secondary"), provider="NFS", zoneid=zone["id"], url=f"file://{root}/secondary"
-    )["imagestore"]
-    add_networking(admin, built, vlan="3900-3909")
-    built.zone = admin.updateZone(id=zone["id"], allocationstate="Enabled")["zone"]
-    return built
-
-
-def _template(admin: CloudStack, zone: SimZone, *, image: Path) -> dict[str, Any]:
-    [template] = admin.registerTemplate(
-        name=unique("guest"),
-        displaytext="the tiny test guest",
-        url=image.as_uri(),
-        zoneid=zone.id,
-        format="QCOW2",
-        hypervisor="KVM",
-        ispublic="true",
-    )["template"]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        [found] = admin.listTemplates(templatefilter="all", id=template["id"])["template"]
-        if found.get("isready"):
-            return dict(found)
-        time.sleep(0.5)
-    raise AssertionError(f"template not ready: {found.get('status')}")
-
-
-def _console_until(admin: CloudStack, vm_id: str, marker: str) -> str:
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    text = ""
-    while time.monotonic() < deadline:
-        answer = admin.getVirtualMachineConsoleOutput(id=vm_id)["consoleoutput"]
-        text = base64.b64decode(answer.get("output") or "").decode(errors="replace")
-        if marker in text:
-            return text
-        time.sleep(1)
-    raise AssertionError(f"{marker!r} not on the console after {BOOT_TIMEOUT} s:\n{text}")
 
 
 @dataclass(frozen=True)
@@ -199,8 +93,8 @@ def site(server: AltoServer, image_dir: Path) -> KvmSite:
     except GuestImageUnavailable as reason:
         pytest.skip(str(reason))
     admin = admin_client(server, timeout=120)
-    zone = _kvm_zone(admin, image_dir)
-    template = _template(admin, zone, image=image.template)
+    zone = kvm_zone(admin, image_dir, host_uris=[SYSTEM], pod_net="10.251.0", vlans=GUEST_VLANS)
+    template = guest_template(admin, zone, image=image.template)
     offering = admin.createServiceOffering(
         name=unique("tiny"), displaytext="tiny", cpunumber=1, cpuspeed=500, memory=256
     )["serviceoffering"]
@@ -218,7 +112,8 @@ def _backing_file(path: Path) -> str | None:
     info = subprocess.run(
         ["qemu-img", "info", "-U", "--output=json", str(path)], check=True, capture_output=True
     )
-    return json.loads(info.stdout).get("backing-filename")
+    backing = json.loads(info.stdout).get("backing-filename")
+    return None if backing is None else str(backing)
 
 
 def _the_root_disk_is_a_clone_whose_snapshot_stands_alone(
@@ -349,7 +244,7 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(
     assert vm["state"] == "Running"
     [root] = admin.listVolumes(virtualmachineid=vm["id"], type="ROOT")["volume"]
     assert _virtual_size(image_dir / "primary" / "volumes" / root["id"]) == GIB
-    console = _console_until(admin, vm["id"], "ALTO-GUEST ready")
+    console = console_until(admin, vm["id"], "ALTO-GUEST ready")
     _the_root_disk_is_a_clone_whose_snapshot_stands_alone(admin, root=root, image_dir=image_dir)
     print(f"deploy to guest ready: {time.monotonic() - started:.1f} s")
     instance_id = aws_id_of(server, "instance", vm["id"])
@@ -365,7 +260,7 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(
     assert stopped["state"] == "Stopped"
     _a_stray_copy_is_stopped(admin, name=vm["instancename"], definition=definition)
     succeeded(admin, admin.startVirtualMachine(id=vm["id"]))
-    again = _console_until(admin, vm["id"], "ALTO-GUEST ready")
+    again = console_until(admin, vm["id"], "ALTO-GUEST ready")
     assert f"ALTO-GUEST instance-id={instance_id}" in again
     reverting = time.monotonic()
     root_file = image_dir / "primary" / "volumes" / root["id"]
@@ -374,18 +269,8 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(
 
     # The guest runs on from the snapshot: it notices a disk plugged in (a VM with VM
     # snapshots cannot have one attached).
-    disk = admin.createDiskOffering(name=unique("data"), displaytext="data", customized=True)
-    volume = succeeded(
-        admin,
-        admin.createVolume(
-            name=unique("data"),
-            zoneid=site.zone.id,
-            diskofferingid=disk["diskoffering"]["id"],
-            size=1,
-        ),
-    )["volume"]
-    succeeded(admin, admin.attachVolume(id=volume["id"], virtualmachineid=vm["id"]))
-    _console_until(admin, vm["id"], "ALTO-GUEST disks: vda vdb")
+    volume = attach_new_volume(admin, site.zone, vm_id=vm["id"])
+    console_until(admin, vm["id"], "ALTO-GUEST disks: vda vdb")
     succeeded(admin, admin.detachVolume(id=volume["id"]))
     admin.deleteVolume(id=volume["id"])
 

@@ -12,7 +12,6 @@ what the test guest is built with; skipped otherwise."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -36,8 +35,7 @@ from tests.support.guest_image import (
 from tests.support.libvirt_netns import (
     LIBVIRTD_PORT,
     NamespaceHost,
-    NamespaceHostUnavailable,
-    libvirt_host_in_netns,
+    libvirt_host_or_skip,
 )
 
 libvirt = pytest.importorskip("libvirt")
@@ -73,12 +71,7 @@ def guest() -> GuestImage:
 
 @pytest.fixture(scope="module")
 def target_host() -> Iterator[NamespaceHost]:
-    with contextlib.ExitStack() as stack:
-        try:
-            host = stack.enter_context(libvirt_host_in_netns())
-        except NamespaceHostUnavailable as error:
-            pytest.skip(f"cannot start a second libvirt host: {error}")
-        yield host
+    yield from libvirt_host_or_skip()
 
 
 @pytest.fixture
