@@ -1,4 +1,5 @@
-"""Host commands: addHost, listHosts, updateHost, deleteHost, reconnectHost."""
+"""Host commands: addHost, listHosts, findHostsForMigration, updateHost, deleteHost,
+reconnectHost."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from sqlalchemy.orm import Session
 from native.api.command import Command, CommandContext, ListCommand
 from native.api.params import boolean, string, uuid_of
 from native.api.responses import Field, ListResult, ResponseObject, SuccessResult
-from native.model import Cluster, Host, Pod, Zone
+from native.model import Cluster, Host, Pod, VirtualMachine, Zone
 from native.services import capacity
 from native.services.errors import InvalidParameterValue
 from native.services.infrastructure import clusters, hosts
 from native.services.infrastructure.hosts import NewHost
+from native.services.migration_targets import migration_targets
 from native.services.runtime import Runtime
 
 
@@ -132,6 +134,49 @@ class HostResponse(ResponseObject, object_name="host"):
             lastpinged=host.last_ping,
             disconnected=host.disconnected,
         )
+
+
+class MigrationHostResponse(HostResponse, object_name="host"):
+    suitableformigration = Field(
+        "true if this host is suitable(has enough capacity and satisfies all conditions like "
+        "hosttags, max guests vm limit etc) to migrate a VM to it , false otherwise",
+        type="boolean",
+    )
+    requiresStorageMotion = Field(
+        "true if migrating a vm to this host requires storage motion , false otherwise",
+        type="boolean",
+    )
+
+
+class FindHostsForMigration(
+    ListCommand, api="findHostsForMigration", response=MigrationHostResponse, since="4.1.0"
+):
+    """Find hosts suitable for migrating a virtual machine.
+
+    The other hosts of a Running VM's zone and hypervisor; `suitableformigration` says
+    whether the planner would place the VM there now, `requiresStorageMotion` whether its
+    volumes would have to move (a host outside the cluster its cluster-scoped pool is in).
+    """
+
+    virtualmachineid = uuid_of(
+        VirtualMachine, description="find hosts to which this VM can be migrated and flag the "
+        "hosts with enough CPU/RAM to host the VM"
+    ).required()  # fmt: skip
+
+    def execute(self, ctx: CommandContext) -> ListResult:
+        targets = migration_targets(ctx.session, ctx.runtime, vm=self.virtualmachineid)
+        query = targets.hosts
+        if self.keyword:
+            query = query.where(Host.name.contains(self.keyword, autoescape=True))
+        rows, count = self.page_of_query(ctx, query, Host.id)
+        factors: capacity.FactorMemo = {}
+        items = []
+        for host in rows:
+            item = MigrationHostResponse.of(ctx.session, ctx.runtime, host, factors=factors)
+            item.values["suitableformigration"] = host.id in targets.suitable
+            item.values["requiresStorageMotion"] = targets.requires_storage_motion(host)
+            items.append(item)
+        return ListResult(items, count)
 
 
 class AddHost(Command, api="addHost", response=HostResponse, entity_type="Host", since="1.0"):

@@ -254,8 +254,11 @@ def test_a_running_kvm_guest_live_migrates_to_the_other_host_of_its_cluster(
     same_host = admin.migrateVirtualMachine(virtualmachineid=vm["id"], hostid=source["id"])
     assert failed(admin, same_host)["errorcode"] == 431
 
+    [offered] = admin.findHostsForMigration(virtualmachineid=vm["id"])["host"]
+    assert (offered["id"], offered["suitableformigration"]) == (target["id"], True)
+    assert offered["requiresStorageMotion"] is False
     migrating = time.monotonic()
-    answer = admin.migrateVirtualMachine(virtualmachineid=vm["id"], hostid=target["id"])
+    answer = admin.migrateVirtualMachine(virtualmachineid=vm["id"], hostid=offered["id"])
     try:
         moved = succeeded(admin, answer)["virtualmachine"]
     except AssertionError:

@@ -252,6 +252,42 @@ def test_migrate_a_running_vm(
     succeeded(admin, admin.destroyVirtualMachine(id=vm["id"], expunge="true"))
 
 
+def test_hosts_for_migration_flag_where_a_running_vm_can_go(
+    admin: CloudStack,
+    tenant: Tenant,
+    zone: SimZone,
+    template: dict[str, Any],
+    small: dict[str, Any],
+) -> None:
+    source, target = zone.hosts[0], zone.hosts[1]
+    vm = deploy(admin, zone, small, template, hostid=source["id"])
+    answer = admin.findHostsForMigration(virtualmachineid=vm["id"])
+    [candidate] = answer["host"]
+    assert answer["count"] == 1
+    assert (candidate["id"], candidate["name"], candidate["clusterid"]) == (
+        target["id"], target["name"], zone.cluster["id"],
+    )  # fmt: skip
+    assert candidate["suitableformigration"] is True
+    assert candidate["requiresStorageMotion"] is False
+
+    admin.updateHost(id=target["id"], allocationstate="Disable")
+    try:
+        [disabled] = admin.findHostsForMigration(virtualmachineid=vm["id"])["host"]
+        assert disabled["suitableformigration"] is False
+    finally:
+        admin.updateHost(id=target["id"], allocationstate="Enable")
+    nothing = admin.findHostsForMigration(virtualmachineid=vm["id"], keyword="no-such")
+    assert nothing.get("host", []) == []
+
+    succeeded(admin, admin.stopVirtualMachine(id=vm["id"]))
+    error = api_error(admin.findHostsForMigration, virtualmachineid=vm["id"])
+    assert (error.errorcode, "not Running" in error.errortext) == (431, True)
+    assert api_error(tenant.client().findHostsForMigration, virtualmachineid=vm["id"]).errorcode in (
+        401, 432,
+    )  # fmt: skip
+    succeeded(admin, admin.destroyVirtualMachine(id=vm["id"], expunge="true"))
+
+
 def test_custom_size_data_disk_and_root_size(
     tenant: Tenant, admin: CloudStack, zone: SimZone, template: dict[str, Any]
 ) -> None:
