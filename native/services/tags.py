@@ -10,7 +10,7 @@ checks never load the resource again. List commands filter by tags in SQL with
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -511,8 +511,18 @@ def delete_tags(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def load_owners(session: Session, *, account_ids: Collection[int]) -> list[Account]:
+    """The accounts (with their domains) of `account_ids` in one query. The session's identity
+    map holds only referenced rows: keep the list while tag responses are made, and their
+    `owner_names` find these rows without a query each."""
+    if not account_ids:
+        return []
+    return list(session.scalars(select(Account).where(Account.id.in_(account_ids))).all())
+
+
 def owner_names(session: Session, *, account_id: int) -> tuple[Account, Domain]:
-    """The account and domain rows a tag's response names (cached by the session)."""
+    """The account and domain rows a tag's response names (from the session's identity map
+    when `load_owners` holds them, else one query)."""
     account = session.get(Account, account_id)
     assert account is not None
     return account, account.domain

@@ -166,4 +166,7 @@ class ListTags(
                 | func.lower(ResourceTag.value).contains(keyword, autoescape=True)
             )
         rows, count = self.page_of_query(ctx, query, ResourceTag.id)
-        return ListResult([TagResponse.of(row, session=ctx.session) for row in rows], count)
+        owners = tagging.load_owners(ctx.session, account_ids={row.account_id for row in rows})
+        responses = [TagResponse.of(row, session=ctx.session) for row in rows]
+        del owners
+        return ListResult(responses, count)
