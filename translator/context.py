@@ -13,6 +13,7 @@ a user expects unless the action maps it itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,8 +39,10 @@ JOB_POLL_MAX = 0.2
 JOB_TIMEOUT = 600.0
 
 
+@functools.lru_cache(maxsize=4096)
 def native_time(text: str) -> dt.datetime:
-    """A native `date` field (`2026-11-23T06:40:00+0000`) as an aware datetime."""
+    """A native `date` field (`2026-11-23T06:40:00+0000`) as an aware datetime (immutable;
+    remembered, since a listing names the same creation times several times each)."""
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
 
 

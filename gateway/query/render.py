@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
@@ -41,11 +42,12 @@ class _Writer:
             self.out.append(f"<{name}>{_scalar(value, shape)}</{name}>")
 
     def members(self, shape: StructureShape, value: Mapping[str, Any]) -> None:
+        declared = _members(shape)
         for member, item in value.items():
-            member_shape = shape.members.get(member)
-            if member_shape is None:
+            found = declared.get(member)
+            if found is None:
                 raise KeyError(f"{shape.name} has no member {member}")
-            self.element(str(member_shape.serialization.get("name", member)), item, member_shape)
+            self.element(found[0], item, found[1])
 
     def list(self, name: str, value: Any, shape: ListShape) -> None:
         item_name = str(shape.member.serialization.get("name", "item" if self.ec2 else "member"))
@@ -68,6 +70,16 @@ class _Writer:
             self.element(value_name, item, shape.value)
             self.out.append("</entry>")
         self.out.append(f"</{name}>")
+
+
+@functools.cache
+def _members(shape: StructureShape) -> dict[str, tuple[str, Shape]]:
+    """Member name → (element name, shape) of a structure; shapes live as long as their
+    model, which is loaded once per process, so this is worked out once per shape."""
+    return {
+        member: (str(member_shape.serialization.get("name", member)), member_shape)
+        for member, member_shape in shape.members.items()
+    }
 
 
 def _scalar(value: Any, shape: Shape) -> str:

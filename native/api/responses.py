@@ -68,6 +68,7 @@ class ResponseObject:
     object_name: ClassVar[str]
     inline: ClassVar[bool] = False
     fields: ClassVar[dict[str, Field]] = {}
+    field_names: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(
         cls, *, object_name: str | None = None, inline: bool = False, **kwargs: Any
@@ -82,9 +83,10 @@ class ResponseObject:
                 if isinstance(value, Field):
                     collected[name] = value
         cls.fields = collected
+        cls.field_names = frozenset(collected)
 
     def __init__(self, **values: Any) -> None:
-        unknown = set(values) - set(self.fields)
+        unknown = values.keys() - self.field_names
         if unknown:
             raise TypeError(f"{type(self).__name__} has no fields {sorted(unknown)}")
         self.values = values

@@ -13,7 +13,6 @@ destroyed less than `destroyed.vm.view.duration` seconds ago (listVirtualMachine
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -288,6 +287,16 @@ FIXED: Mapping[str, Any] = {
 """The members every instance has the same (Alto runs no other kind), copied into each."""
 
 
+def _fresh(value: Any) -> Any:
+    """A copy of plain data (dicts and lists of scalars, nested): `copy.deepcopy` without its
+    memo and dispatch, which were 40% of the time an instance took to render."""
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value
+
+
 def instance(
     ctx: QueryContext, vm: Mapping[str, Any], found: Lookups, *, instance_type: str | None = None
 ) -> dict[str, Any]:
@@ -301,7 +310,7 @@ def instance(
     state = ec2_state(vm)
     terminated = state["Name"] == "terminated"
     cpus = int(vm.get("cpunumber") or 1)
-    item: dict[str, Any] = copy.deepcopy(dict(FIXED)) | {
+    item: dict[str, Any] = _fresh(dict(FIXED)) | {
         "_ReservationId": extra.get(DETAIL_RESERVATION) or f"r-{instance_id[2:]}",
         "InstanceId": instance_id,
         "ImageId": found.image_ids.get(str(vm.get("templateid")), ""),
