@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from cs import CloudStack
 from werkzeug.test import Client
 
@@ -15,27 +14,14 @@ from native.drivers.network.metadata_service import MetadataService
 from tests.support.ec2_instances import (
     Ec2Site,
     aws_id_of,
-    ec2_site,
     key_pair,
     vpc_subnet,
 )
 from tests.support.server import AltoServer
-from tests.support.tenants import Tenant
 from tests.support.vms import succeeded
 from tests.support.zones import SimZone
 
 USER_DATA = "#!/bin/sh\necho booted\n"
-
-
-@pytest.fixture
-def site(
-    alto_server: AltoServer,
-    tenant: Tenant,
-    ec2_zone: SimZone,
-    ec2_template: dict[str, Any],
-    ec2_offering: dict[str, Any],
-) -> Ec2Site:
-    return ec2_site(alto_server, tenant, ec2_zone, ec2_template, ec2_offering)
 
 
 def _vm_data(server: AltoServer, admin: CloudStack, tier: dict[str, Any]) -> Path:

@@ -12,19 +12,8 @@ from cs import CloudStack
 
 from tests.support.ec2_instances import Ec2Site, aws_id_of, ec2_site, key_pair, vpc_subnet
 from tests.support.server import AltoServer
-from tests.support.tenants import Tenant, new_account
+from tests.support.tenants import new_account
 from tests.support.zones import SimZone
-
-
-@pytest.fixture
-def site(
-    alto_server: AltoServer,
-    tenant: Tenant,
-    ec2_zone: SimZone,
-    ec2_template: dict[str, Any],
-    ec2_offering: dict[str, Any],
-) -> Ec2Site:
-    return ec2_site(alto_server, tenant, ec2_zone, ec2_template, ec2_offering)
 
 
 def _code(error: pytest.ExceptionInfo[ClientError]) -> str:

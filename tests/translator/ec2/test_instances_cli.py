@@ -11,10 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.aws import CLI_V1, CLI_V2, aws_cli, cli_available
-from tests.support.ec2_instances import Ec2Site, ec2_site
-from tests.support.server import AltoServer
-from tests.support.tenants import Tenant
-from tests.support.zones import SimZone
+from tests.support.ec2_instances import Ec2Site
 
 CLIS = [
     pytest.param(CLI_V1, id="v1"),
@@ -24,17 +21,6 @@ CLIS = [
         marks=pytest.mark.skipif(not cli_available(CLI_V2), reason="aws CLI v2 not installed"),
     ),
 ]
-
-
-@pytest.fixture
-def site(
-    alto_server: AltoServer,
-    tenant: Tenant,
-    ec2_zone: SimZone,
-    ec2_template: dict[str, Any],
-    ec2_offering: dict[str, Any],
-) -> Ec2Site:
-    return ec2_site(alto_server, tenant, ec2_zone, ec2_template, ec2_offering)
 
 
 @pytest.mark.parametrize("cli", CLIS)

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.aws import aws_client
-from tests.support.ec2_instances import Ec2Site, ec2_site
+from tests.support.ec2_instances import Ec2Site
 from tests.support.ec2_vpc import az_of, new_vpc
 from tests.support.server import AltoServer
 from tests.support.tenants import Tenant, new_account
@@ -79,17 +79,6 @@ def test_instance_nic_is_a_network_interface_of_its_subnet(
         )
         == "InvalidNetworkInterfaceID.NotFound"
     )
-
-
-@pytest.fixture
-def site(
-    alto_server: AltoServer,
-    tenant: Tenant,
-    ec2_zone: SimZone,
-    ec2_template: dict[str, Any],
-    ec2_offering: dict[str, Any],
-) -> Ec2Site:
-    return ec2_site(alto_server, tenant, ec2_zone, ec2_template, ec2_offering)
 
 
 def test_network_interfaces_take_tags(site: Ec2Site, admin: Any) -> None:

@@ -21,10 +21,9 @@ from werkzeug.test import Client
 from appliance.bootstrap import KEY_FILE
 from gateway.app import AltoApp, create_app
 from tests.support.aws import aws_client
-from tests.support.ec2_instances import Ec2Site, ec2_site
+from tests.support.ec2_instances import Ec2Site
 from tests.support.server import AltoServer
 from tests.support.tenants import Tenant
-from tests.support.zones import SimZone
 
 
 class _Body(io.BytesIO):
@@ -71,17 +70,6 @@ class CountingEc2:
         self.count = 0
         getattr(self.ec2, action)(**params)
         return self.count
-
-
-@pytest.fixture
-def site(
-    alto_server: AltoServer,
-    tenant: Tenant,
-    ec2_zone: SimZone,
-    ec2_template: dict[str, Any],
-    ec2_offering: dict[str, Any],
-) -> Ec2Site:
-    return ec2_site(alto_server, tenant, ec2_zone, ec2_template, ec2_offering)
 
 
 @pytest.fixture
