@@ -408,6 +408,7 @@ def test_a_refused_create_names_the_field(
     page.get_by_label("Description").fill("bad")
     page.get_by_label("Zone").select_option(label=wizard_zone["name"])
     page.get_by_label("CIDR").fill("10.1.0.0/99")
+    _expect()(page.get_by_label("VPC offering")).not_to_have_value("")  # its choices loaded
     page.get_by_role("button", name="Create", exact=True).click()
     _expect()(page.get_by_role("alert")).to_contain_text("CIDR specified 10.1.0.0/99")
     page.context.close()
