@@ -7,18 +7,10 @@ master, so workers inherit them instead of each importing them again (seconds on
 machine). `worker_exit` closes it. SIGTERM stops the
 master gracefully (workers finish in-flight requests within `graceful_timeout`); SIGINT
 stops it at once.
-
-The master loads the state every worker shares (`load_shared_state`) and each process
-freezes its heap once built (`gc.freeze`): the collector's full collections then scan only
-what requests create, not the quarter of a million long-lived objects (botocore's models,
-the ORM) that each of them walked (measured in process: garbage collection took about 40 ms
-of an average DescribeInstances of 100 instances, 7 ms once frozen); it also keeps the
-inherited pages shared between master and workers.
 """
 
 from __future__ import annotations
 
-import gc
 import importlib
 import logging
 import time
@@ -102,7 +94,6 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
             network_driver=self._config.network_driver,
             libvirt_domain_type=self._config.libvirt_domain_type,
         )
-        _freeze_heap()
         log.info("worker ready in %.1f s", time.monotonic() - started)
         return self._app
 
@@ -112,16 +103,7 @@ class AltoServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
             self._app = None
 
 
-def _freeze_heap() -> None:
-    """Move every object alive now out of the cyclic garbage collector's reach (see the
-    module's docstring): reference counting still frees them; objects made later are
-    collected as before."""
-    gc.collect()
-    gc.freeze()
-
-
 def serve(*, config: Config, encryption_key: str, node: str) -> None:
     """Run the server until it is stopped by a signal; gunicorn exits the process."""
-    importlib.import_module("gateway.app").load_shared_state()
-    _freeze_heap()
+    importlib.import_module("gateway.app")
     AltoServer(config=config, encryption_key=encryption_key, node=node).run()

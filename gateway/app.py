@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import configure_mappers
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -26,7 +25,6 @@ import native.api.commands  # noqa: F401  (registers every command)
 from gateway.console import ConsoleEndpoint
 from gateway.credential_scope import signed_service
 from gateway.native_api import NativeApiEndpoint
-from gateway.query.models import QUERY_SERVICES, service_model
 from gateway.query_endpoint import QueryEndpoint
 from gateway.s3.addressing import virtual_host_bucket
 from gateway.s3_endpoint import S3Endpoint
@@ -140,16 +138,6 @@ class AltoApp:
         if self.jobs is not None:
             self.jobs.stop()
         self.runtime.db.dispose()
-
-
-def load_shared_state() -> None:
-    """Build what every request would otherwise build on first use and keep for the life of
-    the process: the Query services' botocore models and the ORM mappers. A server calls it
-    before it freezes its heap (`gc.freeze`), so that these long-lived objects are never
-    scanned again by the garbage collector's full collections."""
-    for name in QUERY_SERVICES:
-        service_model(name)
-    configure_mappers()
 
 
 def create_app(
