@@ -19,23 +19,16 @@ from native.drivers.storage.base import StorageError
 
 MAGIC = b"QFI\xfb"
 HEADER_SIZE = 32
-QEMU_VERSIONS = (2, 3)
 TIMEOUT = 600.0
 
 
 @dataclass(frozen=True, kw_only=True)
 class Header:
-    """The fields of a qcow2 header Alto reads: format version, whether a backing file is
-    named, and the virtual size in bytes."""
+    """The fields of a qcow2 header Alto reads: whether a backing file is named, and the
+    virtual size in bytes."""
 
-    version: int
     has_backing_file: bool
     virtual_size: int
-
-    @property
-    def qemu_can_open(self) -> bool:
-        """Whether the version is one QEMU reads (placeholder headers in tests are not)."""
-        return self.version in QEMU_VERSIONS
 
 
 def parse_header(data: bytes) -> Header | None:
@@ -43,7 +36,6 @@ def parse_header(data: bytes) -> Header | None:
     if len(data) < HEADER_SIZE or data[:4] != MAGIC:
         return None
     return Header(
-        version=int.from_bytes(data[4:8], "big"),
         has_backing_file=int.from_bytes(data[8:16], "big") != 0,
         virtual_size=int.from_bytes(data[24:32], "big"),
     )
