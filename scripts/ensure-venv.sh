@@ -32,15 +32,18 @@ alto_ensure_venv() {
     fi
 }
 
-# qemu-img resizes QCOW2 volumes (native/drivers/storage/disk_images.py); installed with
-# apt-get when running as root and it is missing, else Alto reports the need when it arises.
+# qemu-img resizes QCOW2 volumes (native/drivers/storage/disk_images.py), libnfs is the
+# user-space client of nfs:// stores (native/drivers/storage/libnfs.py) and qemu-block-extra
+# lets qemu-img and QEMU open files on them; installed with apt-get when running as root and
+# missing, else Alto reports the need when it arises.
 alto_ensure_disk_tools() {
-    if command -v qemu-img >/dev/null 2>&1 || [ "$(id -u)" != 0 ] \
-            || ! command -v apt-get >/dev/null 2>&1; then
+    if { command -v qemu-img >/dev/null 2>&1 && ldconfig -p | grep -q libnfs.so.13 \
+            && [ -e /usr/lib/x86_64-linux-gnu/qemu/block-nfs.so ]; } \
+            || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
         return 0
     fi
-    echo "alto: installing qemu-utils (qemu-img)" >&2
+    echo "alto: installing qemu-utils, qemu-block-extra and libnfs13" >&2
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends qemu-utils; } \
-        || echo "alto: qemu-utils not installed: QCOW2 volumes cannot be resized" >&2
+        --no-install-recommends qemu-utils qemu-block-extra libnfs13; } \
+        || echo "alto: disk tools not installed: QCOW2 resizes or NFS stores will fail" >&2
 }

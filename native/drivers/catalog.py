@@ -87,11 +87,7 @@ class DriverCatalog:
         if parts.scheme == "file":
             return LocalStore(root=Path(parts.path))
         if parts.scheme == "nfs":
-            return NfsStore(
-                server=parts.hostname or "",
-                export=parts.path,
-                mount_root=self.state_dir / "mnt",
-            )
+            return NfsStore(url=url)
         if parts.scheme == "s3":
             return S3Store.from_url(url, details=details or {})
         raise StorageError(f"Unsupported storage URL scheme in {url}: use file://, nfs:// or s3://")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import posixpath
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from native.drivers.hypervisor.base import DiskSpec
 from native.drivers.storage.base import StorageDriver
-from native.model import ImageStore, StoragePool
+from native.model import ImageStore, StoragePool, Volume
 from native.services.runtime import Runtime
 
 SECRET_DETAILS = frozenset({"secretkey"})
@@ -17,6 +19,20 @@ SECRET_DETAILS = frozenset({"secretkey"})
 def pool_driver(runtime: Runtime, pool: StoragePool) -> StorageDriver:
     """The driver of a primary storage pool."""
     return runtime.drivers.storage(pool.url)
+
+
+def volume_disk(pool: StoragePool, volume: Volume) -> DiskSpec:
+    """The disk a host sees for a Ready volume on `pool`: a file below the pool's path, on
+    the pool's NFS server for an NFS pool."""
+    assert volume.path is not None
+    return DiskSpec(
+        volume_uuid=volume.uuid,
+        path=posixpath.join(pool.path, volume.path),
+        device_id=volume.device_id or 0,
+        size=volume.size,
+        format=volume.format,
+        nfs_server=pool.host_address if pool.url.startswith("nfs://") else None,
+    )
 
 
 def store_details(runtime: Runtime, store: ImageStore) -> dict[str, str]:

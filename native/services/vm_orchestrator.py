@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import posixpath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from native.drivers.hypervisor.base import DiskSpec, DriverError, PowerState, VmSpec
+from native.drivers.hypervisor.base import DriverError, PowerState, VmSpec
 from native.drivers.storage import disk_images
 from native.drivers.storage.base import StorageError
 from native.model import (
@@ -41,7 +40,7 @@ from native.services.host_access import host_access, host_driver
 from native.services.network import vm_nics
 from native.services.runtime import Runtime
 from native.services.steps import Steps, Undo
-from native.services.stores import pool_driver, tag_set
+from native.services.stores import pool_driver, tag_set, volume_disk
 from native.services.vm_states import VmEvent, VmState, transition
 from native.services.volume_provisioning import (
     TemplateSource,
@@ -100,13 +99,7 @@ def vm_spec(session: Session, vm: VirtualMachine) -> VmSpec:
         )
     }
     disks = tuple(
-        DiskSpec(
-            volume_uuid=volume.uuid,
-            path=posixpath.join(pools[volume.pool_id].path, volume.path or ""),
-            device_id=volume.device_id or 0,
-            size=volume.size,
-            format=volume.format,
-        )
+        volume_disk(pools[volume.pool_id], volume)
         for volume in volumes
         if volume.pool_id is not None
     )

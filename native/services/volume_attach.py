@@ -8,7 +8,6 @@ hot-plugged. Every step is undone if a later one fails.
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from native.services.errors import InvalidParameterValue, ResourceUnavailable
 from native.services.host_access import host_access, host_driver
 from native.services.runtime import Runtime
 from native.services.steps import Steps, Undo
-from native.services.stores import tag_set
+from native.services.stores import tag_set, volume_disk
 from native.services.vm_states import VmState
 from native.services.volume_provisioning import (
     delete_volume_data,
@@ -156,16 +155,10 @@ def check_pool_reachable(
 
 
 def disk_spec(session: Session, volume: Volume) -> DiskSpec:
-    """The disk a host sees for a Ready volume (its path below the pool's root)."""
+    """The disk a host sees for a Ready volume (see `stores.volume_disk`)."""
     pool = session.get(StoragePool, volume.pool_id)
-    assert pool is not None and volume.path is not None and volume.device_id is not None
-    return DiskSpec(
-        volume_uuid=volume.uuid,
-        path=posixpath.join(pool.path, volume.path),
-        device_id=volume.device_id,
-        size=volume.size,
-        format=volume.format,
-    )
+    assert pool is not None and volume.device_id is not None
+    return volume_disk(pool, volume)
 
 
 def volume_tags(session: Session, volume: Volume) -> frozenset[str]:

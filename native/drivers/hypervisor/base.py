@@ -57,7 +57,9 @@ class HostInfo:
 
 @dataclass(frozen=True, kw_only=True)
 class DiskSpec:
-    """One disk of a VM: the volume's path on primary storage, and its device number."""
+    """One disk of a VM: the volume's path on primary storage, and its device number.
+    With `nfs_server`, `path` is the file's absolute path on that NFS server, which the
+    hypervisor reaches itself; otherwise it is a file on the host."""
 
     volume_uuid: str
     path: str
@@ -65,6 +67,7 @@ class DiskSpec:
     size: int
     format: str = "QCOW2"
     read_only: bool = False
+    nfs_server: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,7 +1,8 @@
 """Libvirt domain and device XML rendered from a `VmSpec` (pure: no libvirt needed).
 
 A domain gets ACPI (so a guest can power itself off), virtio disks named `vda`, `vdb`…
-after their device number, one CD-ROM drive (empty unless an ISO is given, so an ISO can be
+after their device number (files on the host, or files QEMU reaches on an NFS server with
+its own client, as root so that exports with `no_root_squash` let it write), one CD-ROM drive (empty unless an ISO is given, so an ISO can be
 inserted later), virtio NICs on bridges, a serial console logged to a file, VNC on
 127.0.0.1 and a virtio balloon. Each NIC joins its guest network's host bridge
 (`bridges.guest_bridge`: one Linux bridge per VLAN or untagged network), the bridge the
@@ -136,9 +137,16 @@ def _disk(disk: DiskSpec) -> ET.Element:
             f"Unsupported disk format {disk.format!r} of volume {disk.volume_uuid}: "
             f"use {' or '.join(_DISK_FORMATS)}"
         ) from None
-    element = ET.Element("disk", type="file", device="disk")
-    ET.SubElement(element, "driver", name="qemu", type=disk_format, cache="none")
-    ET.SubElement(element, "source", file=disk.path)
+    if disk.nfs_server is None:
+        element = ET.Element("disk", type="file", device="disk")
+        ET.SubElement(element, "driver", name="qemu", type=disk_format, cache="none")
+        ET.SubElement(element, "source", file=disk.path)
+    else:
+        element = ET.Element("disk", type="network", device="disk")
+        ET.SubElement(element, "driver", name="qemu", type=disk_format, cache="none")
+        source = ET.SubElement(element, "source", protocol="nfs", name=disk.path)
+        ET.SubElement(source, "host", name=disk.nfs_server)
+        ET.SubElement(source, "identity", user="root", group="root")
     ET.SubElement(element, "target", dev=device_name(disk.device_id), bus="virtio")
     _text(element, "serial", disk.volume_uuid.replace("-", "")[:20])
     if disk.read_only:

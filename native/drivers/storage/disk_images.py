@@ -2,7 +2,7 @@
 
 A RAW image's virtual size is its file size, so it grows with the store's `resize`. A QCOW2
 image's virtual size is in its header; it grows with `qemu-img resize`, which needs the file
-on a filesystem this server reaches (a `LocalStore`, which an NFS store is too).
+on a filesystem this server reaches (a `LocalStore`) or on an NFS export (an `NfsStore`).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from native.drivers.storage import qcow2
 from native.drivers.storage.base import StorageDriver, StorageError
 from native.drivers.storage.local import LocalStore
+from native.drivers.storage.nfs import NfsStore
 
 QCOW2 = "QCOW2"
 RAW = "RAW"
@@ -29,7 +30,7 @@ def virtual_size(store: StorageDriver, *, path: str, image_format: str) -> int:
 
 def grow(store: StorageDriver, *, path: str, image_format: str, size: int) -> None:
     """Make the disk in the image at `path` at least `size` bytes (a larger one is left as
-    it is). StorageError when it cannot: a QCOW2 image off a local filesystem, or no
+    it is). StorageError when it cannot: a QCOW2 image neither local nor on NFS, or no
     `qemu-img` on this server."""
     if virtual_size(store, path=path, image_format=image_format) >= size:
         return
@@ -42,6 +43,9 @@ def resize(store: StorageDriver, *, path: str, image_format: str, size: int) -> 
     if image_format != QCOW2:
         store.resize(path=path, size=size)
         return
-    if not isinstance(store, LocalStore):
+    if isinstance(store, LocalStore):
+        qcow2.resize(path=store.file(path), size=size)
+    elif isinstance(store, NfsStore):
+        qcow2.resize(path=store.image_url(path), size=size)
+    else:
         raise StorageError(f"A QCOW2 image on a {store.scheme}:// store cannot be resized")
-    qcow2.resize(path=store.file(path), size=size)

@@ -10,6 +10,7 @@ depends on a file it cannot see.
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -56,36 +57,40 @@ def qemu_img() -> str | None:
     return shutil.which("qemu-img")
 
 
-def create_overlay(*, base: Path, overlay: Path) -> None:
-    """Make `overlay` a new qcow2 image backed by the qcow2 image `base` (same virtual size),
-    naming `base` relative to `overlay`'s directory. On failure `overlay` is absent."""
-    backing = os.path.relpath(base, overlay.parent)
+def create_overlay(*, base: Path | str, overlay: Path | str, backing: str | None = None) -> None:
+    """Make `overlay` (a file, or a URL QEMU opens) a new qcow2 image backed by the qcow2
+    image `base` (same virtual size), naming `base` as `backing`, by default its path
+    relative to `overlay`'s directory. On failure a local `overlay` is absent."""
+    if backing is None:
+        backing = os.path.relpath(base, Path(overlay).parent)
     _run(
         ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing, str(overlay)],
-        what=f"create a copy-on-write image over {base.name}",
+        what=f"create a copy-on-write image over {posixpath.basename(str(base))}",
         leaves=overlay,
     )
 
 
-def flatten(*, source: Path, target: Path) -> None:
+def flatten(*, source: Path | str, target: Path | str) -> None:
     """Write `source` with its whole backing chain folded in as the standalone qcow2 image
-    `target`; `source` may be in use by a running VM. On failure `target` is absent."""
+    `target` (files, or URLs QEMU opens); `source` may be in use by a running VM. On failure
+    a local `target` is absent."""
     _run(
         ["convert", "-U", "-q", "-f", "qcow2", "-O", "qcow2", str(source), str(target)],
-        what=f"flatten {source.name}",
+        what=f"flatten {posixpath.basename(str(source))}",
         leaves=target,
     )
 
 
-def resize(*, path: Path, size: int) -> None:
-    """Set the virtual size of the qcow2 image at `path` (shrinking allowed)."""
+def resize(*, path: Path | str, size: int) -> None:
+    """Set the virtual size of the qcow2 image at `path`, a file or a URL QEMU opens
+    (shrinking allowed)."""
     _run(
         ["resize", "-q", "--shrink", "-f", "qcow2", str(path), str(size)],
-        what=f"resize {path.name}",
+        what=f"resize {posixpath.basename(str(path))}",
     )
 
 
-def _run(arguments: list[str], *, what: str, leaves: Path | None = None) -> None:
+def _run(arguments: list[str], *, what: str, leaves: Path | str | None = None) -> None:
     tool = qemu_img()
     if tool is None:
         raise StorageError(f"Cannot {what}: it needs qemu-img (Debian package qemu-utils)")
@@ -100,6 +105,6 @@ def _run(arguments: list[str], *, what: str, leaves: Path | None = None) -> None
         raise StorageError(f"qemu-img did not {what} within {TIMEOUT:.0f} s") from None
 
 
-def _discard(path: Path | None) -> None:
-    if path is not None:
+def _discard(path: Path | str | None) -> None:
+    if isinstance(path, Path):
         path.unlink(missing_ok=True)

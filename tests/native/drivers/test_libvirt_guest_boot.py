@@ -15,12 +15,14 @@ import pytest
 
 from native.drivers.hypervisor.base import DiskSpec, HostAccess, VmSpec
 from native.drivers.hypervisor.libvirt import LibvirtDriver
+from native.drivers.storage.nfs import NfsStore
 from tests.support.guest_image import (
     DEFAULT_CACHE_DIR,
     GuestImage,
     GuestImageUnavailable,
     guest_image,
 )
+from tests.support.nfs_server import NfsServer, nfs_server_or_skip
 
 libvirt = pytest.importorskip("libvirt")
 
@@ -153,6 +155,45 @@ def test_the_kernel_boots_directly_and_sees_a_disk_hot_plugged_and_unplugged(
         _wait_for(driver, spec.name, b"ALTO-GUEST disks: vda vdb", after=b"ALTO-GUEST ready")
         driver.detach_disk(HOST, spec.name, extra)
         _wait_for(driver, spec.name, b"ALTO-GUEST disks: vda\n", after=b"disks: vda vdb")
+    finally:
+        driver.stop_vm(HOST, spec.name, force=True)
+    assert spec.name not in driver.vm_states(HOST)
+
+
+@pytest.fixture(scope="module")
+def nfs() -> Iterator[NfsServer]:
+    yield from nfs_server_or_skip()
+
+
+def test_the_template_boots_from_a_copy_on_write_clone_on_nfs_and_sees_a_disk_there(
+    guest: GuestImage, driver: LibvirtDriver, nfs: NfsServer
+) -> None:
+    store = NfsStore(url=nfs.url)
+    with open(guest.template, "rb") as template:
+        store.write(path="templates/t", source=template)
+    store.clone(base="templates/t", path="volumes/root")
+    store.create(path="volumes/data", size=64 << 20)
+    spec = _spec(
+        DiskSpec(
+            volume_uuid=str(uuid.uuid4()),
+            path=f"{nfs.export}/volumes/root",
+            device_id=0,
+            size=64 << 20,
+            nfs_server=nfs.address,
+        ),
+        DiskSpec(
+            volume_uuid=str(uuid.uuid4()),
+            path=f"{nfs.export}/volumes/data",
+            device_id=1,
+            size=64 << 20,
+            format="RAW",
+            nfs_server=nfs.address,
+        ),
+    )
+    driver.start_vm(HOST, spec)
+    try:
+        output = _wait_for(driver, spec.name, b"ALTO-GUEST ready")
+        assert b"ALTO-GUEST disks: vda vdb\n" in output
     finally:
         driver.stop_vm(HOST, spec.name, force=True)
     assert spec.name not in driver.vm_states(HOST)

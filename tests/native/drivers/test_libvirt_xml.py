@@ -108,6 +108,23 @@ def test_read_only_disk_and_device_names() -> None:
     assert [device_name(n) for n in (0, 1, 25, 26, 27)] == ["vda", "vdb", "vdz", "vdaa", "vdab"]
 
 
+def test_a_disk_on_nfs_is_reached_by_qemu_as_root() -> None:
+    disk = ET.fromstring(
+        disk_xml(
+            DiskSpec(
+                volume_uuid="v", path="/export/volumes/v", device_id=0, size=1,
+                nfs_server="10.0.0.5",
+            )
+        )
+    )  # fmt: skip
+    assert disk.get("type") == "network" and _get(disk, "driver", "type") == "qcow2"
+    source = disk.find("source")
+    assert source is not None
+    assert source.get("protocol") == "nfs" and source.get("name") == "/export/volumes/v"
+    assert _get(source, "host", "name") == "10.0.0.5"
+    assert (_get(source, "identity", "user"), _get(source, "identity", "group")) == ("root",) * 2
+
+
 def test_cdrom_is_always_there_and_boots_first_with_an_iso() -> None:
     empty = _render(_spec()).find("devices/disk[@device='cdrom']")
     assert empty is not None and empty.find("source") is None

@@ -77,5 +77,5 @@ def test_catalog_chooses_drivers_by_scheme(tmp_path: Path) -> None:
 
 def test_nfs_that_cannot_be_mounted_is_a_clear_error(tmp_path: Path) -> None:
     store = DriverCatalog(state_dir=tmp_path).storage("nfs://127.0.0.1/export/none")
-    with pytest.raises(StorageError, match="Cannot mount NFS export 127.0.0.1:/export/none"):
+    with pytest.raises(StorageError, match="on nfs://127.0.0.1/export/none: mount"):
         store.stats()
