@@ -46,6 +46,7 @@ from native.model.templates import (
     GuestOsType,
     Template,
     TemplatePermission,
+    TemplatePoolCopy,
     TemplateStore,
 )
 from native.model.userdata import UserData
@@ -126,6 +127,7 @@ __all__ = [
     "TaskLease",
     "Template",
     "TemplatePermission",
+    "TemplatePoolCopy",
     "TemplateStore",
     "User",
     "UserData",

@@ -106,7 +106,8 @@ class Host(Identified, Lifetime, Base):
 class StoragePool(Identified, Lifetime, Base):
     """Primary storage: `scope` ZONE or CLUSTER, reached by URL (`file://` or `nfs://`).
 
-    `used_bytes` is the space allocated to volumes, changed only by conditional updates.
+    `used_bytes` is the space allocated to volumes and to templates' copies, changed only by
+    conditional updates.
     """
 
     __tablename__ = "storage_pool"

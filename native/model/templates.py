@@ -1,4 +1,5 @@
-"""Guest OS types, templates and ISOs, their copies on image stores, and launch permissions."""
+"""Guest OS types, templates and ISOs, their copies on image stores and primary storage
+pools, and launch permissions."""
 
 from __future__ import annotations
 
@@ -86,6 +87,20 @@ class TemplateStore(Identified, Base):
     physical_size: Mapped[int | None] = mapped_column(BigInteger, default=None)
     state: Mapped[str] = mapped_column(String(16), default="Allocated")
     owner_msid: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class TemplatePoolCopy(Base):
+    """A template's copy on one primary storage pool, the base of copy-on-write volumes
+    (CloudStack's `template_spool_ref`). `size` bytes of the pool's capacity are reserved for
+    it from the first volume that needs it until the copy is removed."""
+
+    __tablename__ = "template_pool_copy"
+    __table_args__ = (UniqueConstraint("template_id", "pool_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("template.id"), index=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("storage_pool.id"), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
 
 
 class TemplatePermission(Base):

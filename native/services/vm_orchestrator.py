@@ -254,6 +254,7 @@ def _create_volume(
         zone_id=vm.zone_id,
         cluster_id=host.cluster_id,
         tags=_volume_tags(session, vm, volume),
+        template=template,
     )
     steps.on_undo(_undo_volume(volume.id))
     steps.commit()

@@ -8,9 +8,10 @@ A volume made from a KVM QCOW2 template, as CloudStack does on KVM: the template
 from its image store to the pool once, at `template_path`, and each volume is a
 copy-on-write clone of that copy, on a pool that can clone (`clone` capability, with
 qemu-img on this server). The pool's copy stays for the next volume until the template is
-deleted and no volume on the pool was made from it (`release_template_copies`). Other
-volumes made from templates are full copies from the image store (the simulator never
-opens its disks).
+deleted and no volume on the pool was made from it (`release_template_copies`). Its size
+counts against the pool's capacity from the reservation of the first volume that needs it
+(a `TemplatePoolCopy` row) until it is removed. Other volumes made from templates are full
+copies from the image store (the simulator never opens its disks).
 """
 
 from __future__ import annotations
@@ -18,14 +19,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from native.drivers.file_locks import file_lock
 from native.drivers.storage import qcow2
 from native.drivers.storage.base import StorageDriver, StorageError
 from native.drivers.storage.disk_images import QCOW2
-from native.model import ImageStore, StoragePool, Template, TemplateStore, Volume
+from native.model import (
+    ImageStore,
+    StoragePool,
+    Template,
+    TemplatePoolCopy,
+    TemplateStore,
+    Volume,
+)
 from native.services import capacity
 from native.services.errors import InsufficientCapacity, ResourceUnavailable
 from native.services.runtime import Runtime
@@ -67,14 +76,21 @@ def reserve_pool_for(
     cluster_id: int | None,
     tags: frozenset[str],
     avoid_pool_ids: frozenset[int] = frozenset(),
+    template: TemplateSource | None = None,
 ) -> StoragePool:
-    """Pick the first usable pool with room for the volume, reserve its size there and set
-    `volume.pool_id`. InsufficientCapacity (533) when no pool fits."""
+    """Pick the first usable pool with room for the volume (and for the pool's copy of
+    `template`, when the volume is to be a clone of one the pool lacks), reserve that space
+    there and set `volume.pool_id`. InsufficientCapacity (533) when no pool fits."""
     for pool in candidate_pools(session, zone_id=zone_id, cluster_id=cluster_id, tags=tags):
         if pool.id in avoid_pool_ids:
             continue
-        if capacity.reserve_pool(session, runtime.settings, pool=pool, size=volume.size):
+        copy_size = _uncounted_copy_size(session, runtime, pool=pool, template=template)
+        if capacity.reserve_pool(
+            session, runtime.settings, pool=pool, size=volume.size + copy_size
+        ):
             volume.pool_id = pool.id
+            if template is not None and copy_size:
+                _count_copy(session, pool=pool, template=template, size=copy_size)
             session.flush()
             return pool
     wanted = f" with tags {', '.join(sorted(tags))}" if tags else ""
@@ -83,6 +99,38 @@ def reserve_pool_for(
         f"of {volume.size} bytes",
         uuids=[volume.uuid],
     )
+
+
+def _uncounted_copy_size(
+    session: Session, runtime: Runtime, *, pool: StoragePool, template: TemplateSource | None
+) -> int:
+    """The bytes a volume cloned from `template` adds to the pool for the template's copy:
+    its size on the image store, unless the copy is counted already or no clone is made."""
+    if template is None or not _clonable(pool_driver(runtime, pool), template=template):
+        return 0
+    counted = session.scalar(
+        select(TemplatePoolCopy.id).where(
+            TemplatePoolCopy.template_id == template.copy.template_id,
+            TemplatePoolCopy.pool_id == pool.id,
+        )
+    )
+    if counted is not None:
+        return 0
+    return template.copy.physical_size or template.copy.size or 0
+
+
+def _count_copy(
+    session: Session, *, pool: StoragePool, template: TemplateSource, size: int
+) -> None:
+    """Record that `size` bytes of the pool are the template's copy; when a concurrent
+    reservation recorded it first, give the bytes back instead."""
+    try:
+        with session.begin_nested():
+            session.add(
+                TemplatePoolCopy(template_id=template.copy.template_id, pool_id=pool.id, size=size)
+            )
+    except IntegrityError:
+        capacity.release_pool(session, pool_id=pool.id, size=size)
 
 
 def release_pool_of(session: Session, *, volume: Volume) -> None:
@@ -174,8 +222,8 @@ def _clonable(target: StorageDriver, *, template: TemplateSource) -> bool:
 
 def release_template_copies(session: Session, runtime: Runtime, *, template: Template) -> None:
     """Delete the pools' copies of a deleted template from every pool where no volume made
-    from it remains; a copy that cannot be deleted is logged and left for the next call.
-    Runs after the caller's commit."""
+    from it remains, and give back the space they held (committed here); a copy that cannot
+    be deleted is logged and left for the next call. Runs after the caller's commit."""
     if template.removed is None:
         return
     in_use = set(
@@ -197,6 +245,22 @@ def release_template_copies(session: Session, runtime: Runtime, *, template: Tem
             log.warning(
                 "could not remove template %s from pool %s: %s", template.uuid, pool.name, exc
             )
+            continue
+        _uncount_copy(session, pool_id=pool.id, template_id=template.id)
+    session.commit()
+
+
+def _uncount_copy(session: Session, *, pool_id: int, template_id: int) -> None:
+    """Forget the pool's copy of the template and give back the space it held."""
+    copy = session.scalar(
+        select(TemplatePoolCopy).where(
+            TemplatePoolCopy.template_id == template_id, TemplatePoolCopy.pool_id == pool_id
+        )
+    )
+    if copy is None:
+        return
+    session.execute(delete(TemplatePoolCopy).where(TemplatePoolCopy.id == copy.id))
+    capacity.release_pool(session, pool_id=pool_id, size=copy.size)
 
 
 def delete_volume_data(runtime: Runtime, *, pool: StoragePool, path: str) -> None:

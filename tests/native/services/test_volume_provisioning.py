@@ -1,6 +1,7 @@
 """Volumes made from templates: KVM QCOW2 templates are copied to the pool once and each
-volume is a copy-on-write clone of that copy; other templates are full copies; a deleted
-template's pool copy goes once no volume on the pool was made from it."""
+volume is a copy-on-write clone of that copy; other templates are full copies; the copy
+counts against the pool's capacity; a deleted template's pool copy goes (with the space it
+held) once no volume on the pool was made from it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from subprocess import DEVNULL
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from native.drivers.catalog import DriverCatalog
 from native.model import (
@@ -22,16 +24,20 @@ from native.model import (
     ImageStore,
     StoragePool,
     Template,
+    TemplatePoolCopy,
     TemplateStore,
     User,
     Volume,
     Zone,
     utcnow,
 )
+from native.services import capacity
+from native.services.errors import InsufficientCapacity
 from native.services.runtime import Runtime
 from native.services.volume_provisioning import (
     TemplateSource,
     release_template_copies,
+    reserve_pool_for,
     template_path,
     write_volume_data,
 )
@@ -95,19 +101,53 @@ def site(database_url: str, tmp_path: Path) -> Iterator[Site]:
     runtime.db.dispose()
 
 
+def _source(session: Session, *, hypervisor: str = "KVM") -> TemplateSource:
+    copy = session.scalars(select(TemplateStore)).one()
+    template = session.get(Template, copy.template_id)
+    store = session.get(ImageStore, copy.store_id)
+    assert template is not None and store is not None
+    return TemplateSource(
+        uuid=template.uuid, format="QCOW2", hypervisor=hypervisor, store=store, copy=copy
+    )
+
+
 def _write(site: Site, volume_uuid: str, *, hypervisor: str = "KVM") -> str:
     with site.runtime.db.session() as session:
-        template = session.get(Template, site.template_id)
-        copy = session.scalars(select(TemplateStore)).one()
-        store = session.get(ImageStore, copy.store_id)
         pool = session.get(StoragePool, site.pool_id)
-        assert template is not None and store is not None and pool is not None
-        source = TemplateSource(
-            uuid=template.uuid, format="QCOW2", hypervisor=hypervisor, store=store, copy=copy
-        )
+        assert pool is not None
         return write_volume_data(
-            site.runtime, volume_uuid=volume_uuid, size=16 << 20, pool=pool, template=source
+            site.runtime,
+            volume_uuid=volume_uuid,
+            size=16 << 20,
+            pool=pool,
+            template=_source(session, hypervisor=hypervisor),
         )
+
+
+def _root_volume(session: Session, site: Site, name: str) -> Volume:
+    pool = session.get(StoragePool, site.pool_id)
+    template = session.get(Template, site.template_id)
+    assert pool is not None and template is not None
+    volume = Volume(
+        name=name, volume_type="ROOT", state="Allocated", account_id=site.account_id,
+        domain_id=template.domain_id, zone_id=pool.zone_id, size=16 << 20,
+        template_id=template.id,
+    )  # fmt: skip
+    session.add(volume)
+    session.flush()
+    return volume
+
+
+def _reserve(session: Session, site: Site, volume: Volume, *, hypervisor: str = "KVM") -> None:
+    reserve_pool_for(
+        session,
+        site.runtime,
+        volume=volume,
+        zone_id=volume.zone_id,
+        cluster_id=None,
+        tags=frozenset(),
+        template=_source(session, hypervisor=hypervisor),
+    )
 
 
 def _backing(path: Path) -> str | None:
@@ -167,3 +207,43 @@ def test_a_deleted_templates_pool_copy_goes_with_its_last_volume(site: Site) -> 
         session.commit()
         release_template_copies(session, site.runtime, template=template)
         assert not copy.exists()
+
+
+def test_a_pools_template_copy_counts_against_its_capacity_until_it_goes(site: Site) -> None:
+    with site.runtime.db.session() as session:
+        pool = session.get(StoragePool, site.pool_id)
+        assert pool is not None
+        for name in ("ROOT-1", "ROOT-2"):
+            _reserve(session, site, _root_volume(session, site, name))
+        session.commit()
+        assert pool.used_bytes == 2 * (16 << 20) + (16 << 20), "two volumes and one copy"
+        [copy] = session.scalars(select(TemplatePoolCopy)).all()
+        assert (copy.pool_id, copy.template_id, copy.size) == (pool.id, site.template_id, 16 << 20)
+
+        for volume in session.scalars(select(Volume)).all():
+            volume.removed = utcnow()
+            capacity.release_pool(session, pool_id=pool.id, size=volume.size)
+        template = session.get(Template, site.template_id)
+        assert template is not None
+        template.removed = utcnow()
+        session.commit()
+        release_template_copies(session, site.runtime, template=template)
+        session.refresh(pool)
+        assert pool.used_bytes == 0
+        assert session.scalars(select(TemplatePoolCopy)).all() == []
+
+
+def test_a_pool_without_room_for_the_template_copy_is_passed_over(site: Site) -> None:
+    with site.runtime.db.session() as session:
+        pool = session.get(StoragePool, site.pool_id)
+        assert pool is not None
+        limit = capacity.pool_limit(session, site.runtime.settings, pool)
+        pool.used_bytes = limit - (24 << 20)
+        session.commit()
+        with pytest.raises(InsufficientCapacity):
+            _reserve(session, site, _root_volume(session, site, "ROOT-1"))
+        session.rollback()
+        _reserve(session, site, _root_volume(session, site, "ROOT-2"), hypervisor="Simulator")
+        session.commit()
+        assert pool.used_bytes == limit - (8 << 20), "a full copy needs no pool copy of its own"
+        assert session.scalars(select(TemplatePoolCopy)).all() == []
