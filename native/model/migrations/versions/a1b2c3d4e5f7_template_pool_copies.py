@@ -48,8 +48,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("template_pool_copy", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_template_pool_copy_template_id"))
-        batch_op.drop_index(batch_op.f("ix_template_pool_copy_pool_id"))
-
     op.drop_table("template_pool_copy")
