@@ -67,12 +67,7 @@ def pool_details(runtime: Runtime, pool: ObjectStoragePool) -> dict[str, str]:
 
 def _open(runtime: Runtime, *, provider: str, url: str, details: dict[str, str]) -> ObjectStore:
     try:
-        return open_store(
-            provider=provider,
-            url=url,
-            details=details,
-            mount_root=runtime.drivers.state_dir / "mnt",
-        )
+        return open_store(provider=provider, url=url, details=details)
     except ObjectStoreError as exc:
         raise InvalidParameterValue(str(exc)) from None
 

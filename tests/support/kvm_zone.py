@@ -110,11 +110,19 @@ def add_kvm_host(admin: CloudStack, zone: SimZone, url: str) -> dict[str, Any]:
 
 
 def kvm_zone(
-    admin: CloudStack, root: Path, *, host_uris: Sequence[str], pod_net: str, vlans: range
+    admin: CloudStack,
+    root: Path,
+    *,
+    host_uris: Sequence[str],
+    pod_net: str,
+    vlans: range,
+    storage_url: str | None = None,
 ) -> SimZone:
     """An enabled Advanced zone with one KVM cluster of the hosts at `host_uris`, a
-    cluster-wide pool and an image store below `root`, the pod's addresses in
-    `pod_net`.0/24 (e.g. "10.251.0") and guest VLANs `vlans`."""
+    cluster-wide pool and an image store in `primary` and `secondary` below `storage_url`
+    (default: `root` as a file:// URL), the pod's addresses in `pod_net`.0/24 (e.g.
+    "10.251.0") and guest VLANs `vlans`."""
+    storage = storage_url or root.as_uri()
     zone = admin.createZone(
         name=unique("kvmzone"), networktype="Advanced", dns1="8.8.8.8", internaldns1="10.0.0.2"
     )["zone"]
@@ -136,11 +144,11 @@ def kvm_zone(
         podid=pod["id"],
         clusterid=cluster["id"],
         name=unique("primary"),
-        url=f"file://{root}/primary",
+        url=f"{storage}/primary",
         scope="cluster",
     )["storagepool"]
     built.image_store = admin.addImageStore(
-        name=unique("secondary"), provider="NFS", zoneid=zone["id"], url=f"file://{root}/secondary"
+        name=unique("secondary"), provider="NFS", zoneid=zone["id"], url=f"{storage}/secondary"
     )["imagestore"]
     add_networking(admin, built, vlan=f"{vlans[0]}-{vlans[-1]}")
     built.zone = admin.updateZone(id=zone["id"], allocationstate="Enabled")["zone"]

@@ -6,13 +6,12 @@ needs, in a network namespace of their own, for tests that mount or talk to an N
 - a temporary work directory under /var/tmp holding the export (`export/`), ganesha's
   configuration, log, pid file and NFSv4 recovery directory, and the directory that stands
   in for `/run` (below);
-- a network namespace `altonfsN` joined to the root namespace by a veth pair (`altonfsNh`
-  here, `altonfsNn` there) on a free /30 of 10.254.78.0/24: the root side has the first
-  address, the namespace the second;
-- a private mount namespace inside it (`unshare --mount --propagation private`) where the
-  work directory's `run/` is bind-mounted over `/run` (so also `/var/run`): `rpcbind`'s
-  socket, lock and warm-start files (`/run/rpcbind.sock`, `/run/rpcbind.lock`,
-  `/run/rpcbind/`) and anything ganesha puts under `/var/run/ganesha` are not the system's;
+- a network namespace `altonfsN` joined to the root namespace by a veth pair on a free /30
+  of 10.254.78.0/24 (`veth_namespace()` of `tests/support/netns.py`, which describes it);
+- a private mount namespace inside it where the work directory's `run/` is bind-mounted
+  over `/run` (so also `/var/run`): `rpcbind`'s socket, lock and warm-start files
+  (`/run/rpcbind.sock`, `/run/rpcbind.lock`, `/run/rpcbind/`) and anything ganesha puts
+  under `/var/run/ganesha` are not the system's;
 - `rpcbind -f -w` there (ganesha will not start without a portmapper to register with; it
   listens on port 111 of the namespace's addresses only), then `ganesha.nfsd -F` with NFS
   on port 2049 and mountd on port 20048 of the namespace address, NLM and RQUOTA off, no
@@ -23,31 +22,25 @@ The exported directory is on the host's file system, so what clients write appea
 `NfsServer.directory` and vice versa. The server is reached at `NfsServer.url`
 (`nfs://ADDRESS/PATH`); it is ready when `nfs-ls` lists that URL from the root namespace.
 Teardown stops ganesha, then rpcbind (ganesha unregisters from it as it stops), ends
-every process still left in the namespace (all started by it), deletes the namespace,
-which deletes the veth pair, and removes the work directory. Anything the
-machine lacks (root, `ganesha.nfsd`, `rpcbind`, `rpcinfo`, `unshare`, `ip`, `nfs-ls`, a
-free subnet) or a server that does not come up raises `NfsServerUnavailable`, which tests
-turn into a skip.
+every process still left in the namespace (all started by it), removes the work directory
+and deletes the namespace, which deletes the veth pair. Anything the machine lacks (root,
+`ganesha.nfsd`, `rpcbind`, `rpcinfo`, `unshare`, `ip`, `nfs-ls`, a free subnet) or a
+server that does not come up raises `NfsServerUnavailable`, which tests turn into a skip.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import ipaddress
-import os
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from tests.support import netns
 
 PREFIX = "altonfs"
 SUPERNET = ipaddress.IPv4Network("10.254.78.0/24")
@@ -55,13 +48,12 @@ NFS_PORT = 2049
 MOUNTD_PORT = 20048
 PORTMAPPER_PORT = 111
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
 PROBE_TIMEOUT = 5.0
-_TOOLS = ("ganesha.nfsd", "rpcbind", "rpcinfo", "unshare", "ip", "nfs-ls")
+_TOOLS = ("ganesha.nfsd", "rpcbind", "rpcinfo", "unshare", "nfs-ls")
 _LOCK = Path("/tmp/altonfs.lock")
 
 
-class NfsServerUnavailable(Exception):
+class NfsServerUnavailable(netns.NamespaceUnavailable):
     """This machine cannot run the test NFS server (the reason is the message)."""
 
 
@@ -77,47 +69,6 @@ class NfsServer:
     def url(self) -> str:
         """The export as an `nfs://` URL (libnfs, Alto's NFS stores)."""
         return f"nfs://{self.address}{self.export}"
-
-
-def _run(*command: str) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode:
-        raise NfsServerUnavailable(f"{' '.join(command)} failed: {result.stderr.strip()}")
-    return result.stdout
-
-
-def _check_machine() -> None:
-    if os.geteuid() != 0:
-        raise NfsServerUnavailable("needs root (network and mount namespaces)")
-    missing = [tool for tool in _TOOLS if shutil.which(tool) is None]
-    if missing:
-        raise NfsServerUnavailable(f"missing {', '.join(missing)}")
-
-
-def _free_subnet() -> ipaddress.IPv4Network:
-    """A /30 of SUPERNET that no address or route of the root namespace touches."""
-    used = [
-        ipaddress.ip_interface(word).network
-        for line in _run("ip", "-4", "-o", "addr", "show").splitlines()
-        for word in line.split()[3:4]
-    ]
-    for line in _run("ip", "-4", "route", "show", "table", "all").splitlines():
-        destination = line.split()[0] if line.split() else ""
-        with contextlib.suppress(ValueError):
-            used.append(ipaddress.ip_network(destination, strict=False))
-    for subnet in SUPERNET.subnets(new_prefix=30):
-        if not any(subnet.overlaps(network) for network in used if network.prefixlen):
-            return subnet
-    raise NfsServerUnavailable(f"no free /30 left in {SUPERNET}")
-
-
-def _unused_name() -> str:
-    for number in range(os.getpid() % 1000, os.getpid() % 1000 + 1000):
-        name = f"{PREFIX}{number}"
-        used = (Path("/run/netns") / name, Path("/sys/class/net") / f"{name}h")
-        if not any(path.exists() for path in used):
-            return name
-    raise NfsServerUnavailable("no free altonfs namespace name")
 
 
 def _write_config(*, work_dir: Path, address: str, export: Path) -> None:
@@ -160,18 +111,17 @@ def _write_config(*, work_dir: Path, address: str, export: Path) -> None:
 
 
 def _daemon_script(work_dir: Path) -> str:
-    """Run in the namespace: a private `/run`, loopback, rpcbind, then ganesha once rpcbind
-    answers (ganesha registers its programs with it as it starts). The shell stays the
-    parent of both: on SIGTERM it stops ganesha first (which unregisters from rpcbind,
-    waiting 3 s when rpcbind is gone), then rpcbind, reaps both (an orphan would go to
-    PID 1, which may not reap it) and exits with ganesha's status."""
+    """Run in the namespace: a private `/run`, rpcbind, then ganesha once rpcbind answers
+    (ganesha registers its programs with it as it starts). The shell stays the parent of
+    both: on SIGTERM it stops ganesha first (which unregisters from rpcbind, waiting 3 s
+    when rpcbind is gone), then rpcbind, reaps both (an orphan would go to PID 1, which may
+    not reap it) and exits with ganesha's status."""
     work = shlex.quote(str(work_dir))
     return (
         "set -e\n"
         "ganesha= stopping= status=0\n"
         'trap \'stopping=1; if [ -n "$ganesha" ]; then kill "$ganesha"; fi\' TERM\n'
         f"mount --no-mtab --bind {work}/run /run\n"
-        "ip link set lo up\n"
         "set +e\n"
         "rpcbind -f -w &\n"
         "rpcbind=$!\n"
@@ -224,12 +174,6 @@ def _failure(work_dir: Path, what: str) -> NfsServerUnavailable:
     )
 
 
-def _listening(address: str, port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((address, port), 1):
-        return True
-    return False
-
-
 def _lists(url: str) -> bool:
     """Whether `nfs-ls` (portmapper, mountd, NFSv3) lists the export from here."""
     try:
@@ -252,8 +196,8 @@ def _wait_until_serving(server: NfsServer, daemon: subprocess.Popen[bytes], work
         if " :CONFIG :CRIT :" in _read(work_dir / "ganesha.log"):
             raise _failure(work_dir, "ganesha rejected its configuration")
         if (
-            _listening(server.address, PORTMAPPER_PORT)
-            and _listening(server.address, NFS_PORT)
+            netns.accepts_connections(server.address, PORTMAPPER_PORT)
+            and netns.accepts_connections(server.address, NFS_PORT)
             and _lists(server.url)
         ):
             return
@@ -261,88 +205,25 @@ def _wait_until_serving(server: NfsServer, daemon: subprocess.Popen[bytes], work
     raise _failure(work_dir, f"{server.url} was not served within {START_TIMEOUT} s")
 
 
-def _namespace_pids(netns: str) -> list[int]:
-    result = subprocess.run(
-        ["ip", "netns", "pids", netns], capture_output=True, text=True, check=False
-    )
-    return [int(pid) for pid in result.stdout.split()]
-
-
-def _end_processes(netns: str) -> None:
-    """SIGTERM, then SIGKILL, every process in the namespace: all were started by us."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in _namespace_pids(netns):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while _namespace_pids(netns) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if not _namespace_pids(netns):
-            return
-
-
-def _stop(netns: str, daemon: subprocess.Popen[bytes]) -> None:
-    """Have the shell stop its daemons in order, then end whatever is left in the
-    namespace, and reap the shell."""
-    if daemon.poll() is None:
-        daemon.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            daemon.wait(STOP_TIMEOUT)
-    _end_processes(netns)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        daemon.wait(STOP_TIMEOUT)
-
-
-def _delete_link(name: str) -> None:
-    """The root end of the veth pair, if deleting the namespace did not take it along."""
-    if (Path("/sys/class/net") / name).exists():
-        subprocess.run(["ip", "link", "del", name], capture_output=True, check=False)
-
-
 @contextlib.contextmanager
 def nfs_server_in_netns() -> Iterator[NfsServer]:
     """An NFS server in a namespace of its own (see the module docstring)."""
-    _check_machine()
-    with contextlib.ExitStack() as cleanup:
-        with _LOCK.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            netns = _unused_name()
-            subnet = _free_subnet()
-            outside, inside = (str(address) for address in subnet.hosts())
-            _run("ip", "netns", "add", netns)
-            cleanup.callback(subprocess.run, ["ip", "netns", "del", netns], check=False)
-            cleanup.callback(_delete_link, f"{netns}h")
-            _run("ip", "link", "add", f"{netns}h", "type", "veth", "peer", "name", f"{netns}n")
-            _run("ip", "link", "set", f"{netns}n", "netns", netns)
-            _run("ip", "addr", "add", f"{outside}/30", "dev", f"{netns}h")
-            _run("ip", "link", "set", f"{netns}h", "up")
-            _run("ip", "-n", netns, "addr", "add", f"{inside}/30", "dev", f"{netns}n")
-            _run("ip", "-n", netns, "link", "set", f"{netns}n", "up")
-        work_dir = Path(tempfile.mkdtemp(prefix=f"{netns}-", dir="/var/tmp"))
-        cleanup.callback(shutil.rmtree, work_dir, ignore_errors=True)
+    with netns.veth_namespace(
+        prefix=PREFIX, supernet=SUPERNET, lock=_LOCK, tools=_TOOLS, unavailable=NfsServerUnavailable
+    ) as namespace:
+        work_dir = namespace.work_dir
         directory = work_dir / "export"
-        _write_config(work_dir=work_dir, address=inside, export=directory)
-        server = NfsServer(address=inside, export=str(directory), directory=directory)
-        with (work_dir / "daemon.out").open("wb") as output:
-            daemon = subprocess.Popen(
-                ["ip", "netns", "exec", netns, "unshare", "--mount", "--propagation", "private"]
-                + ["sh", "-c", _daemon_script(work_dir)],
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        cleanup.callback(_stop, netns, daemon)
-        _wait_until_serving(server, daemon, work_dir)
-        yield server
+        _write_config(work_dir=work_dir, address=namespace.address, export=directory)
+        server = NfsServer(address=namespace.address, export=str(directory), directory=directory)
+        script = _daemon_script(work_dir)
+        with netns.namespace_shell(
+            namespace, script=script, output=work_dir / "daemon.out"
+        ) as shell:
+            _wait_until_serving(server, shell, work_dir)
+            yield server
 
 
 def nfs_server_or_skip() -> Iterator[NfsServer]:
     """`nfs_server_in_netns()` for a pytest fixture to `yield from`: the test is skipped,
     saying why, where the server cannot start."""
-    with contextlib.ExitStack() as stack:
-        try:
-            server = stack.enter_context(nfs_server_in_netns())
-        except NfsServerUnavailable as error:
-            pytest.skip(f"cannot start the test NFS server: {error}")
-        yield server
+    return netns.yield_or_skip(nfs_server_in_netns(), what="the test NFS server")

@@ -28,19 +28,16 @@ def canonical_provider(name: str) -> str | None:
     return None
 
 
-def open_store(
-    *, provider: str, url: str, details: Mapping[str, str], mount_root: Path
-) -> ObjectStore:
+def open_store(*, provider: str, url: str, details: Mapping[str, str]) -> ObjectStore:
     """The driver for a pool. `details` hold the provider's settings with secrets in clear
     (MinIO: accesskey, secretkey, and optionally bucketprefix and region); NFS exports are
-    mounted below `mount_root`. ObjectStoreError if the URL does not fit the provider."""
+    reached with the user-space client, not mounted. ObjectStoreError if the URL does not
+    fit the provider."""
     parts = urlsplit(url.strip())
     if provider == "Local" and parts.scheme == "file" and parts.path.startswith("/"):
         return LocalObjectStore(root=Path(unquote(parts.path)))
     if provider == "NFS" and parts.scheme == "nfs":
-        return NfsObjectStore(
-            server=parts.hostname or "", export=unquote(parts.path), mount_root=mount_root
-        )
+        return NfsObjectStore(url=url.strip())
     if provider == "MinIO" and parts.scheme in ("http", "https"):
         missing = [key for key in ("accesskey", "secretkey") if not details.get(key)]
         if missing:

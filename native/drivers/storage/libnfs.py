@@ -116,10 +116,12 @@ def _lib() -> ctypes.CDLL:
 
 @dataclass(frozen=True, kw_only=True)
 class NfsStat:
-    """What `stat` tells of one path."""
+    """What `stat` tells of one path; `mtime` is the server's modification time (seconds
+    since the epoch)."""
 
     size: int
     is_dir: bool
+    mtime: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,7 +195,11 @@ class NfsExport:
             if code == -errno.ENOENT:
                 return None
             self._check(code, f"stat {path}")
-        return NfsStat(size=result.size, is_dir=(result.mode & 0o170000) == 0o040000)
+        return NfsStat(
+            size=result.size,
+            is_dir=(result.mode & 0o170000) == 0o040000,
+            mtime=result.mtime + result.mtime_nsec / 1e9,
+        )
 
     def usage(self) -> NfsUsage:
         """The export's capacity and free space."""
@@ -249,6 +255,18 @@ class NfsExport:
         """Remove an empty directory."""
         with self._lock:
             self._check(_lib().nfs_rmdir(self._live(), path.encode()), f"rmdir {path}")
+
+    def remove_tree(self, path: str) -> None:
+        """Remove the file, or the directory and everything below it; succeeds if absent."""
+        found = self.stat(path)
+        if found is None:
+            return
+        if not found.is_dir:
+            self.unlink(path, missing_ok=True)
+            return
+        for name in self.listdir(path):
+            self.remove_tree(f"{path.rstrip('/')}/{name}")
+        self.rmdir(path)
 
     def rename(self, source: str, target: str) -> None:
         """Move a file, replacing what is at `target`."""

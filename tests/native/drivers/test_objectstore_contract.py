@@ -2,8 +2,9 @@
 
 Local always runs. MinIO (any S3-compatible server through the `minio` client) runs only
 when ALTO_TEST_S3_ENDPOINT (http://host:port), ALTO_TEST_S3_ACCESS_KEY and
-ALTO_TEST_S3_SECRET_KEY name a server; NFS only when ALTO_TEST_NFS_URL names an export
-(nfs://server/export) that this machine can mount.
+ALTO_TEST_S3_SECRET_KEY name a server. NFS runs against the export ALTO_TEST_NFS_URL names
+(nfs://server/export), or else against a test NFS server started here for the module
+(`tests.support.nfs_server`), and is skipped only when neither is possible.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from native.drivers.objectstore.base import (
     ObjectStore,
     ObjectStoreError,
 )
+from tests.support.nfs_server import nfs_server_or_skip
 
 S3_ENV = ("ALTO_TEST_S3_ENDPOINT", "ALTO_TEST_S3_ACCESS_KEY", "ALTO_TEST_S3_SECRET_KEY")
 
@@ -43,28 +45,29 @@ def _minio_store() -> ObjectStore:
             "secretkey": os.environ["ALTO_TEST_S3_SECRET_KEY"],
             "bucketprefix": f"alto-test-{uuid.uuid4().hex[:8]}-",
         },
-        mount_root=Path("/nonexistent"),
     )
 
 
-def _nfs_store(tmp_path: Path) -> ObjectStore:
-    url = os.environ.get("ALTO_TEST_NFS_URL")
-    if not url:
-        pytest.skip("no NFS export to test the NFS driver against: set ALTO_TEST_NFS_URL")
-    return open_store(provider="NFS", url=url, details={}, mount_root=tmp_path / "mnt")
+@pytest.fixture(scope="module")
+def nfs_url() -> Iterator[str]:
+    """ALTO_TEST_NFS_URL, or the export of a test NFS server run for this module. Each test
+    uses containers of its own (uuids) at the export's root."""
+    if url := os.environ.get("ALTO_TEST_NFS_URL"):
+        yield url
+    else:
+        yield from (server.url for server in nfs_server_or_skip())
 
 
 @pytest.fixture(params=["Local", "MinIO", "NFS"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
     provider = request.param
     if provider == "Local":
-        made = open_store(
-            provider="Local", url=(tmp_path / "root").as_uri(), details={}, mount_root=tmp_path
-        )
+        made = open_store(provider="Local", url=(tmp_path / "root").as_uri(), details={})
     elif provider == "MinIO":
         made = _minio_store()
     else:
-        made = _nfs_store(tmp_path)
+        url = request.getfixturevalue("nfs_url")
+        made = open_store(provider="NFS", url=url, details={})
     yield made
 
 

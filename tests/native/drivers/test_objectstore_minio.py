@@ -6,7 +6,6 @@ server, only what needs none runs: configuration errors and an unreachable endpo
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +24,7 @@ S3_ENV = ("ALTO_TEST_S3_ENDPOINT", "ALTO_TEST_S3_ACCESS_KEY", "ALTO_TEST_S3_SECR
 )
 def test_bad_configuration(url: str, details: dict[str, str]) -> None:
     with pytest.raises(ObjectStoreError):
-        open_store(provider="MinIO", url=url, details=details, mount_root=Path("/nonexistent"))
+        open_store(provider="MinIO", url=url, details=details)
 
 
 def test_an_unreachable_server_is_an_error() -> None:
@@ -33,7 +32,6 @@ def test_an_unreachable_server_is_an_error() -> None:
         provider="MinIO",
         url="http://127.0.0.1:9",
         details={"accesskey": "a", "secretkey": "b"},
-        mount_root=Path("/nonexistent"),
     )
     with pytest.raises(ObjectStoreError, match="127.0.0.1:9"):
         store.stats()
@@ -46,7 +44,6 @@ def test_wrong_credentials_are_an_error() -> None:
         provider="MinIO",
         url=os.environ["ALTO_TEST_S3_ENDPOINT"],
         details={"accesskey": os.environ["ALTO_TEST_S3_ACCESS_KEY"], "secretkey": "wrong"},
-        mount_root=Path("/nonexistent"),
     )
     with pytest.raises(ObjectStoreError):
         store.stats()
