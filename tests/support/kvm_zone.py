@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import shutil
 import tempfile
 import time
@@ -36,6 +37,18 @@ def libvirt_answers(uri: str = SYSTEM) -> bool:
     except libvirt.libvirtError:
         return False
     return True
+
+
+def kvm_site_missing() -> str | None:
+    """Why this machine cannot run a KVM zone for black-box tests, or None when it can."""
+    if os.geteuid() != 0:
+        return "needs root"
+    tools = ("ip", "nft", "dnsmasq")
+    if not all(shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin") for tool in tools):
+        return "needs iproute2, nftables and dnsmasq"
+    if not libvirt_answers():
+        return "needs a running libvirtd (qemu:///system) and libvirt-python"
+    return None
 
 
 @contextlib.contextmanager

@@ -17,8 +17,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -39,8 +37,8 @@ from tests.support.kvm_zone import (
     console_until,
     guest_template,
     kvm_server,
+    kvm_site_missing,
     kvm_zone,
-    libvirt_answers,
     storage_dir,
 )
 from tests.support.server import AltoServer
@@ -57,14 +55,7 @@ GIB = 1 << 30
 GUEST_VLANS = range(3900, 3910)
 
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0
-    or not all(
-        shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin") for tool in ("ip", "nft", "dnsmasq")
-    )
-    or not libvirt_answers(),
-    reason="needs root, a running libvirtd (qemu:///system), iproute2, nftables and dnsmasq",
-)
+pytestmark = pytest.mark.skipif(kvm_site_missing() is not None, reason=kvm_site_missing() or "")
 
 
 @pytest.fixture(scope="module")

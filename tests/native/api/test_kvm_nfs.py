@@ -7,8 +7,6 @@ NFS server is nfs-ganesha in a network namespace; nothing is mounted."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -24,8 +22,8 @@ from tests.support.kvm_zone import (
     console_until,
     guest_template,
     kvm_server,
+    kvm_site_missing,
     kvm_zone,
-    libvirt_answers,
 )
 from tests.support.nfs_server import NfsServer, nfs_server_or_skip
 from tests.support.server import AltoServer
@@ -34,14 +32,7 @@ from tests.support.vms import succeeded
 
 libvirt = pytest.importorskip("libvirt")
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0
-    or not all(
-        shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin") for tool in ("ip", "nft", "dnsmasq")
-    )
-    or not libvirt_answers(),
-    reason="needs root, a running libvirtd (qemu:///system), iproute2, nftables and dnsmasq",
-)
+pytestmark = pytest.mark.skipif(kvm_site_missing() is not None, reason=kvm_site_missing() or "")
 
 GUEST_VLANS = range(3920, 3930)
 
