@@ -16,22 +16,9 @@ import pytest
 
 from native.drivers.objectstore.base import ObjectMissing
 from native.drivers.objectstore.local import SCRATCH_DIR, TEMP_PREFIX, LocalObjectStore
+from tests.support.streams import Exploding
 
 GIB = 1024**3
-
-
-class Exploding(io.RawIOBase):
-    """Gives `good` bytes, then fails as a dropped client connection would."""
-
-    def __init__(self, good: int) -> None:
-        self.left = good
-
-    def read(self, size: int = -1, /) -> bytes:
-        if self.left <= 0:
-            raise ConnectionResetError("client went away")
-        amount = min(self.left, 65536 if size < 0 else size)
-        self.left -= amount
-        return b"q" * amount
 
 
 def test_a_failed_write_keeps_the_old_object_and_leaves_no_temp_file(tmp_path: Path) -> None:

@@ -19,22 +19,9 @@ from native.drivers.objectstore import ObjectStoreError, open_store
 from native.drivers.objectstore.base import ObjectMissing, ObjectStore
 from native.drivers.objectstore.local import SCRATCH_DIR, TEMP_PREFIX
 from tests.support.nfs_server import NfsServer, nfs_server_or_skip
+from tests.support.streams import Exploding
 
 MIB = 1 << 20
-
-
-class Exploding(io.RawIOBase):
-    """Gives `good` bytes, then fails as a dropped client connection would."""
-
-    def __init__(self, good: int) -> None:
-        self.left = good
-
-    def read(self, size: int = -1, /) -> bytes:
-        if self.left <= 0:
-            raise ConnectionResetError("client went away")
-        amount = min(self.left, 65536 if size < 0 else size)
-        self.left -= amount
-        return b"q" * amount
 
 
 @pytest.fixture(scope="module")
