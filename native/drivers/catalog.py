@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from native.drivers.hypervisor.base import DriverError, HypervisorDriver
+from native.drivers.hypervisor.base import DriverError, HostAccess, HypervisorDriver
 from native.drivers.hypervisor.simulator import SimulatorDriver
 from native.drivers.network.base import NetworkDriver
 from native.drivers.network.linux import LinuxNetworkDriver
@@ -80,6 +80,15 @@ class DriverCatalog:
                 f"{', '.join(self.hypervisor_types)}",
                 retryable=False,
             ) from None
+
+    def host_pool(self, *, host: HostAccess, root: str) -> StorageDriver | None:
+        """The driver of a KVM host's pool directory `root`, worked on through the host's
+        libvirt (`LibvirtPoolStore`); None where libvirt-python is not installed."""
+        if "kvm" not in self._hypervisors:
+            return None
+        from native.drivers.storage.libvirt_pool import LibvirtPoolStore
+
+        return LibvirtPoolStore(host=host, root=root)
 
     def storage(self, url: str, *, details: Mapping[str, str] | None = None) -> StorageDriver:
         """The driver for a store's URL (`file://`, `nfs://`, `s3://`); StorageError otherwise."""

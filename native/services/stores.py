@@ -8,17 +8,48 @@ import posixpath
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from native.drivers.hypervisor.base import DiskSpec
+from native.drivers.hypervisor.base import DiskSpec, HostAccess
 from native.drivers.storage.base import StorageDriver
-from native.model import ImageStore, StoragePool, Volume
+from native.model import Host, ImageStore, StoragePool, Volume
+from native.services.host_access import host_access
 from native.services.runtime import Runtime
 
 SECRET_DETAILS = frozenset({"secretkey"})
+KVM = "KVM"
 
 
 def pool_driver(runtime: Runtime, pool: StoragePool) -> StorageDriver:
-    """The driver of a primary storage pool."""
+    """The driver of a primary storage pool. A directory pool (`file://`) of KVM hosts is
+    worked on through the libvirt of an Up host that reaches it (`reaching_host`), as
+    CloudStack works on KVM pools through a host's agent; with no such host, and for every
+    other pool, the management server reaches the store by its URL itself. NFS pools are
+    reached in user space (`NfsStore`) rather than as libvirt `netfs` pools, which need a
+    kernel NFS client on the host."""
+    if pool.hypervisor_type == KVM and pool.url.startswith("file://"):
+        host = reaching_host(runtime, pool=pool)
+        driver = None if host is None else runtime.drivers.host_pool(host=host, root=pool.path)
+        if driver is not None:
+            return driver
     return runtime.drivers.storage(pool.url)
+
+
+def reaching_host(runtime: Runtime, *, pool: StoragePool) -> HostAccess | None:
+    """The first Up KVM host of the pool's cluster (of its zone for a zone-wide pool), read
+    in a transaction of its own."""
+    scope = Host.cluster_id == pool.cluster_id if pool.cluster_id else Host.zone_id == pool.zone_id
+    with runtime.db.session(write=False) as session:
+        host = session.scalars(
+            select(Host)
+            .where(
+                Host.removed.is_(None),
+                Host.hypervisor_type == KVM,
+                Host.status == "Up",
+                scope,
+            )
+            .order_by(Host.id)
+            .limit(1)
+        ).first()
+        return None if host is None else host_access(runtime, host)
 
 
 def volume_disk(pool: StoragePool, volume: Volume) -> DiskSpec:

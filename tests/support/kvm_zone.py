@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,13 +55,31 @@ def kvm_site_missing() -> str | None:
 @contextlib.contextmanager
 def storage_dir(prefix: str) -> Iterator[Path]:
     """A directory under /var/tmp for primary and secondary storage that QEMU (running as
-    libvirt-qemu) can reach, removed afterwards."""
+    libvirt-qemu) can reach, removed afterwards with the libvirt pools on it."""
     root = Path(tempfile.mkdtemp(prefix=prefix, dir="/var/tmp"))
     root.chmod(0o755)
     try:
         yield root
     finally:
+        stop_pools_below(SYSTEM, root)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def stop_pools_below(uri: str, root: Path) -> None:
+    """Stop (and so forget, or leave defined) the storage pools at `uri` whose directory is
+    `root` or below it."""
+    import libvirt
+
+    with contextlib.suppress(libvirt.libvirtError):
+        connection = libvirt.open(uri)
+        try:
+            for pool in connection.listAllStoragePools(0):
+                target = Path(ET.fromstring(pool.XMLDesc(0)).findtext("target/path") or "/")
+                if target.is_relative_to(root) and pool.isActive():
+                    with contextlib.suppress(libvirt.libvirtError):
+                        pool.destroy()
+        finally:
+            connection.close()
 
 
 @contextlib.contextmanager

@@ -1,13 +1,8 @@
 """The libvirt hypervisor: KVM hosts, or QEMU/TCG emulation where there is no KVM.
 
-A host URL is a libvirt URI used as is (`qemu:///system`, `qemu+tcp://h/system`,
-`qemu+ssh://root@h/system`, `test:///default`), or CloudStack's `http://HOST`, which means
-`qemu+ssh://USERNAME@HOST/system` (USERNAME defaults to root) and `qemu:///system` for
-localhost. A password, when given, answers libvirt's authentication (for example SASL over
-`qemu+tcp://`); SSH hosts authenticate with keys.
-
-Each call opens its own connection and closes it, so a host that restarted is simply
-reached again and the driver is thread-safe. A VM is a persistent domain only while it
+Hosts are reached as `libvirt_connection` says: each call opens its own connection and
+closes it, so a host that restarted is simply reached again and the driver is thread-safe.
+A VM is a persistent domain only while it
 runs: `start_vm` defines it from its `VmSpec`, `stop_vm` undefines it with its snapshot
 metadata.
 
@@ -59,6 +54,12 @@ from native.drivers.hypervisor.base import (
     PowerState,
     VmSpec,
 )
+from native.drivers.hypervisor.libvirt_connection import (
+    LOCAL_HOSTS,
+    closing,
+    libvirt_uri,
+    open_connection,
+)
 from native.drivers.hypervisor.libvirt_xml import (
     cdrom_xml,
     device_name,
@@ -72,8 +73,6 @@ AUTO = "auto"
 DOMAIN_TYPE_CHOICES = (AUTO, "kvm", "qemu")
 CONSOLE_TAIL = 64 * 1024
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-_URI_SCHEMES = re.compile(r"^(qemu(\+[a-z]+)?|test)$")
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 _POWER_STATES = {
     libvirt.VIR_DOMAIN_RUNNING: PowerState.ON,
@@ -108,30 +107,6 @@ _MIGRATE_FLAGS = (
 )
 
 
-def _quiet(_context: object, _error: object) -> None:
-    """Libvirt's default handler prints every error; the driver raises them instead."""
-
-
-libvirt.registerErrorHandler(_quiet, None)
-
-
-def libvirt_uri(host: HostAccess) -> str:
-    """The libvirt URI of a host URL (see the module docstring); DriverError if it has none."""
-    parts = urlsplit(host.url)
-    if parts.scheme in ("http", "https") and parts.hostname:
-        if parts.hostname in _LOCAL_HOSTS:
-            return "qemu:///system"
-        address = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        return f"qemu+ssh://{host.username or 'root'}@{address}/system"
-    if _URI_SCHEMES.match(parts.scheme):
-        return host.url
-    raise DriverError(
-        f"Invalid KVM host URL {host.url!r}: expected http://HOST or a libvirt URI "
-        "such as qemu:///system or qemu+ssh://root@HOST/system",
-        retryable=False,
-    )
-
-
 @contextlib.contextmanager
 def _errors(action: str) -> Iterator[None]:
     """Turn a libvirt error into a DriverError saying what failed."""
@@ -149,7 +124,7 @@ def _probe(conn: Any, uri: str) -> str:
     if not kvm_probe.libvirt_offers_kvm(conn):
         log.info("libvirt on %s offers no KVM: guests run under QEMU TCG", uri)
         return "qemu"
-    if urlsplit(uri).hostname not in (None, "", *_LOCAL_HOSTS):
+    if urlsplit(uri).hostname not in (None, "", *LOCAL_HOSTS):
         return "kvm"
     if kvm_probe.boots_a_guest(conn):
         return "kvm"
@@ -165,7 +140,7 @@ def _migration_uri(target: HostAccess) -> str | None:
     """`tcp://ADDRESS` for QEMU's migration stream to the host the target's URL names, or
     None for a local or hostless URI (`qemu:///system`, `test:///default`): libvirt picks."""
     address = urlsplit(libvirt_uri(target)).hostname
-    if not address or address in _LOCAL_HOSTS:
+    if not address or address in LOCAL_HOSTS:
         return None
     return f"tcp://[{address}]" if ":" in address else f"tcp://{address}"
 
@@ -230,28 +205,9 @@ class LibvirtDriver(HypervisorDriver):
     def _connection(self, host: HostAccess) -> Iterator[Any]:
         uri = libvirt_uri(host)
         with _errors(f"Connecting to {uri}"):
-            conn = self._open(uri, host)
-        try:
+            conn = open_connection(host)
+        with closing(conn):
             yield conn
-        finally:
-            with contextlib.suppress(libvirt.libvirtError):
-                conn.close()
-
-    @staticmethod
-    def _open(uri: str, host: HostAccess) -> Any:
-        if host.password is None:
-            return libvirt.open(uri)
-
-        def answer(credentials: list[list[Any]], _: object) -> int:
-            for credential in credentials:
-                if credential[0] == libvirt.VIR_CRED_AUTHNAME:
-                    credential[4] = host.username or "root"
-                elif credential[0] == libvirt.VIR_CRED_PASSPHRASE:
-                    credential[4] = host.password
-            return 0
-
-        kinds = [libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE]
-        return libvirt.openAuth(uri, [kinds, answer, None], 0)
 
     def _find(self, conn: Any, name: str) -> Any | None:
         """The domain called `name`, or None if the host has none."""

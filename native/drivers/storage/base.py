@@ -30,7 +30,8 @@ Progress = Callable[[int, int | None], None]
 
 class StorageDriver(abc.ABC):
     """One store. `capabilities` names optional features (`snapshot`, `resize`, `sparse`,
-    `clone`: copy-on-write images, see `clone`)."""
+    `clone`: copy-on-write images, see `clone`; `image_resize`: `resize` sets the size a VM
+    sees in a QCOW2 image too, its virtual size)."""
 
     scheme: str
     capabilities: ClassVar[dict[str, bool]]

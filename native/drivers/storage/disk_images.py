@@ -2,7 +2,9 @@
 
 A RAW image's virtual size is its file size, so it grows with the store's `resize`. A QCOW2
 image's virtual size is in its header; it grows with `qemu-img resize`, which needs the file
-on a filesystem this server reaches (a `LocalStore`) or on an NFS export (an `NfsStore`).
+on a filesystem this server reaches (a `LocalStore`) or on an NFS export (an `NfsStore`);
+a store with the `image_resize` capability (a KVM host's pool, through libvirt) sets it in
+its own `resize`.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ def virtual_size(store: StorageDriver, *, path: str, image_format: str) -> int:
 
 def grow(store: StorageDriver, *, path: str, image_format: str, size: int) -> None:
     """Make the disk in the image at `path` at least `size` bytes (a larger one is left as
-    it is). StorageError when it cannot: a QCOW2 image neither local nor on NFS, or no
-    `qemu-img` on this server."""
+    it is). StorageError when it cannot: a QCOW2 image on a store that cannot resize one, or
+    no `qemu-img` on this server."""
     if virtual_size(store, path=path, image_format=image_format) >= size:
         return
     resize(store, path=path, image_format=image_format, size=size)
@@ -40,7 +42,7 @@ def grow(store: StorageDriver, *, path: str, image_format: str, size: int) -> No
 def resize(store: StorageDriver, *, path: str, image_format: str, size: int) -> None:
     """Set the disk in the image at `path` to `size` bytes (the caller checked that a
     shrink is allowed); StorageError as `grow`."""
-    if image_format != QCOW2:
+    if image_format != QCOW2 or store.capabilities.get("image_resize"):
         store.resize(path=path, size=size)
         return
     if isinstance(store, LocalStore):

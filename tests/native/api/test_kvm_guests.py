@@ -110,15 +110,30 @@ def _backing_file(path: Path) -> str | None:
 def _the_root_disk_is_a_clone_whose_snapshot_stands_alone(
     admin: CloudStack, *, root: dict[str, Any], image_dir: Path
 ) -> None:
-    """The root volume is a copy-on-write clone of the template's copy on the pool, and a
-    snapshot of it (taken while the guest runs) is a whole image on secondary storage."""
+    """The root volume is a copy-on-write clone of the template's copy on the pool, both
+    volumes of the host's libvirt pools, and a snapshot of it (taken while the guest runs)
+    is a whole image on secondary storage."""
     backing = _backing_file(image_dir / "primary" / "volumes" / root["id"])
     assert backing == f"../templates/{root['templateid']}"
+    assert _pool_volume(image_dir / "primary" / "volumes", root["id"])
+    assert _pool_volume(image_dir / "primary" / "templates", root["templateid"])
     snapshot = succeeded(admin, admin.createSnapshot(volumeid=root["id"]))["snapshot"]
     [stored] = (image_dir / "secondary" / "snapshots").glob(f"*/*/{snapshot['id']}")
     assert _backing_file(stored) is None and _virtual_size(stored) == GIB
     succeeded(admin, admin.deleteSnapshot(id=snapshot["id"]))
     assert not stored.exists()
+
+
+def _pool_volume(directory: Path, name: str) -> bool:
+    """Whether the host's libvirt has a volume `name` in an active pool on `directory`."""
+    connection = libvirt.open("qemu:///system")
+    try:
+        for pool in connection.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE):
+            if f"<path>{directory}</path>" in pool.XMLDesc(0):
+                return name in pool.listVolumes()
+        return False
+    finally:
+        connection.close()
 
 
 def _domain_definition(name: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from native.drivers.catalog import DriverCatalog
 from native.drivers.hypervisor.base import DiskSpec, DriverError, HostAccess, PowerState, VmSpec
-from native.drivers.hypervisor.libvirt import LibvirtDriver, libvirt_uri
+from native.drivers.hypervisor.libvirt import LibvirtDriver
 
 libvirt = pytest.importorskip("libvirt")
 
@@ -57,23 +57,6 @@ def test_unreachable_or_invalid_hosts(driver: LibvirtDriver, url: str) -> None:
     assert not driver.ping(HostAccess(url=url))
     with pytest.raises(DriverError):
         driver.connect(HostAccess(url=url))
-
-
-@pytest.mark.parametrize(
-    ("url", "username", "uri"),
-    [
-        ("qemu:///system", None, "qemu:///system"),
-        ("qemu+tcp://h1/system", None, "qemu+tcp://h1/system"),
-        ("qemu+ssh://alto@h1/system", None, "qemu+ssh://alto@h1/system"),
-        ("test:///default", None, "test:///default"),
-        ("http://h1", None, "qemu+ssh://root@h1/system"),
-        ("http://10.0.0.5", "alto", "qemu+ssh://alto@10.0.0.5/system"),
-        ("http://localhost", None, "qemu:///system"),
-        ("http://127.0.0.1", "alto", "qemu:///system"),
-    ],
-)
-def test_host_urls_become_libvirt_uris(url: str, username: str | None, uri: str) -> None:
-    assert libvirt_uri(HostAccess(url=url, username=username)) == uri
 
 
 def test_catalog_offers_kvm(tmp_path: Path) -> None:
