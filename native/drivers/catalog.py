@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from native.drivers.hypervisor.base import DriverError, HostAccess, HypervisorDriver
@@ -17,15 +19,19 @@ from native.drivers.storage.nfs import NfsStore
 from native.drivers.storage.s3 import S3Store
 
 
-def _libvirt_driver(*, state_dir: Path, domain_type: str) -> HypervisorDriver | None:
-    """The libvirt (KVM) driver, or None where libvirt-python is not installed."""
+def _optional_driver(
+    module: str, name: str, *, needs: str, **options: Any
+) -> HypervisorDriver | None:
+    """The driver class `name` of `native.drivers.hypervisor.<module>` built with
+    `options`, or None where its Python binding (top-level module `needs`) is missing."""
     try:
-        from native.drivers.hypervisor.libvirt import LibvirtDriver
+        loaded = importlib.import_module(f"native.drivers.hypervisor.{module}")
     except ModuleNotFoundError as error:
-        if error.name != "libvirt":
+        if error.name is None or error.name.split(".")[0] != needs:
             raise
         return None
-    return LibvirtDriver(state_dir=state_dir, domain_type=domain_type)
+    driver: HypervisorDriver = getattr(loaded, name)(**options)
+    return driver
 
 
 def _network_driver(name: str, *, state_dir: Path) -> NetworkDriver:
@@ -39,7 +45,7 @@ def _network_driver(name: str, *, state_dir: Path) -> NetworkDriver:
 class DriverCatalog:
     """Hypervisor drivers (one instance per type), storage drivers (one per store URL) and
     the network driver that runs virtual routers. The libvirt driver (`KVM`) is there when
-    libvirt-python is installed.
+    libvirt-python is installed, the VMware skeleton (`VMware`) when pyvmomi is.
 
     `state_dir` is where drivers keep what must survive a restart (the simulator's hosts,
     NFS mount points). `network_driver` is `simulated` (routers' configurations are only
@@ -60,7 +66,14 @@ class DriverCatalog:
             driver.hypervisor_type.lower(): driver
             for driver in (
                 simulator,
-                _libvirt_driver(state_dir=state_dir / "libvirt", domain_type=libvirt_domain_type),
+                _optional_driver(
+                    "libvirt",
+                    "LibvirtDriver",
+                    needs="libvirt",
+                    state_dir=state_dir / "libvirt",
+                    domain_type=libvirt_domain_type,
+                ),
+                _optional_driver("vmware", "VmwareDriver", needs="pyVim"),
             )
             if driver is not None
         }

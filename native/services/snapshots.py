@@ -190,9 +190,16 @@ def _place_allocated(session: Session, runtime: Runtime, *, steps: Steps, volume
     pool = _pool_for_new_volume(session, runtime, volume=volume, vm=vm)
     steps.commit()
     steps.on_undo(lambda s: _unplace(s, volume.id))
-    path = write_volume_data(runtime, volume_uuid=volume.uuid, size=volume.size, pool=pool)
-    steps.on_undo(lambda s: delete_volume_data(runtime, pool=pool, path=path))
-    claim(session, volume, states=(VolumeState.CREATING,), to=VolumeState.READY, path=path)
+    placed = write_volume_data(runtime, volume_uuid=volume.uuid, size=volume.size, pool=pool)
+    steps.on_undo(lambda s: delete_volume_data(runtime, pool=pool, path=placed.path))
+    claim(
+        session,
+        volume,
+        states=(VolumeState.CREATING,),
+        to=VolumeState.READY,
+        path=placed.path,
+        format=placed.format,
+    )
     steps.commit()
 
 

@@ -258,13 +258,14 @@ def _create_volume(
     )
     steps.on_undo(_undo_volume(volume.id))
     steps.commit()
-    path = write_volume_data(
+    placed = write_volume_data(
         runtime, volume_uuid=volume.uuid, size=volume.size, pool=pool, template=template
     )
-    steps.on_undo(_undo_volume_data(runtime, pool.id, path))
+    steps.on_undo(_undo_volume_data(runtime, pool.id, placed.path))
     if template is not None:
-        _grow(runtime, pool=pool, path=path, image_format=volume.format, size=volume.size)
-    volume.path = path
+        _grow(runtime, pool=pool, path=placed.path, image_format=placed.format, size=volume.size)
+    volume.path = placed.path
+    volume.format = placed.format
     volume.state = READY
     volume.update_count += 1
     steps.commit()

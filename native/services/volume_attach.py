@@ -198,9 +198,16 @@ def _create_on_pool(
         tags=volume_tags(session, volume),
     )
     steps.commit()
-    path = write_volume_data(runtime, volume_uuid=volume.uuid, size=volume.size, pool=pool)
-    steps.on_undo(lambda s: delete_volume_data(runtime, pool=pool, path=path))
-    claim(session, volume, states=(VolumeState.CREATING,), to=VolumeState.ATTACHING, path=path)
+    placed = write_volume_data(runtime, volume_uuid=volume.uuid, size=volume.size, pool=pool)
+    steps.on_undo(lambda s: delete_volume_data(runtime, pool=pool, path=placed.path))
+    claim(
+        session,
+        volume,
+        states=(VolumeState.CREATING,),
+        to=VolumeState.ATTACHING,
+        path=placed.path,
+        format=placed.format,
+    )
     steps.commit()
 
 

@@ -11,7 +11,9 @@ qemu-img on this server). The pool's copy stays for the next volume until the te
 deleted and no volume on the pool was made from it (`release_template_copies`). Its size
 counts against the pool's capacity from the reservation of the first volume that needs it
 (a `TemplatePoolCopy` row) until it is removed. Other volumes made from templates are full
-copies from the image store (the simulator never opens its disks).
+copies from the image store (the simulator never opens its disks). An empty volume on a
+pool of KVM hosts is an empty QCOW2 image, as CloudStack makes them there: a VM snapshot
+(QEMU's internal ones) needs every disk of the VM in QCOW2.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session
 from native.drivers.file_locks import file_lock
 from native.drivers.storage import qcow2
 from native.drivers.storage.base import StorageDriver, StorageError
-from native.drivers.storage.disk_images import QCOW2
+from native.drivers.storage.disk_images import QCOW2, RAW
 from native.model import (
     ImageStore,
     StoragePool,
@@ -159,6 +161,14 @@ def ready_template_copy(
     return None if row is None else (row[0], row[1])
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlacedVolume:
+    """Where a volume's data was written on its pool, and its image format there."""
+
+    path: str
+    format: str
+
+
 def write_volume_data(
     runtime: Runtime,
     *,
@@ -166,17 +176,23 @@ def write_volume_data(
     size: int,
     pool: StoragePool,
     template: TemplateSource | None = None,
-) -> str:
+) -> PlacedVolume:
     """Create the volume on the pool, empty or from the template (see the module's
-    docstring); returns its path.
+    docstring); returns its path and format: the template's, or for an empty volume QCOW2
+    on a pool of KVM hosts that can hold one (as CloudStack makes them there, so that VM
+    snapshots can include it), RAW elsewhere.
 
     Runs no database work. On failure no volume is left on the pool and ResourceUnavailable
     (534) says why.
     """
     path = volume_path(volume_uuid)
     target = pool_driver(runtime, pool)
+    image_format = RAW if template is None else template.format
     try:
-        if template is None:
+        if template is None and _holds_qcow2(target, pool=pool):
+            target.create_qcow2(path=path, size=size)
+            image_format = QCOW2
+        elif template is None:
             target.create(path=path, size=size)
         elif _clonable(target, template=template):
             base = _pool_copy(runtime, pool=pool, target=target, template=template)
@@ -191,7 +207,7 @@ def write_volume_data(
         raise ResourceUnavailable(
             f"Unable to create volume on storage pool {pool.name}: {exc}"
         ) from None
-    return path
+    return PlacedVolume(path=path, format=image_format)
 
 
 def _pool_copy(
@@ -208,6 +224,15 @@ def _pool_copy(
                 source=template.copy.install_path, target=target, target_path=path
             )
     return path
+
+
+def _holds_qcow2(target: StorageDriver, *, pool: StoragePool) -> bool:
+    """Whether an empty volume on the pool is made a QCOW2 image."""
+    return (
+        pool.hypervisor_type == CLONED_HYPERVISOR
+        and bool(target.capabilities.get("clone"))
+        and qcow2.qemu_img() is not None
+    )
 
 
 def _clonable(target: StorageDriver, *, template: TemplateSource) -> bool:

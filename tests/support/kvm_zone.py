@@ -8,6 +8,7 @@ import base64
 import contextlib
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import xml.etree.ElementTree as ET
@@ -242,3 +243,16 @@ def attach_new_volume(admin: CloudStack, zone: SimZone, *, vm_id: str) -> dict[s
     )["volume"]
     succeeded(admin, admin.attachVolume(id=volume["id"], virtualmachineid=vm_id))
     return dict(volume)
+
+
+def internal_snapshots(volume_file: Path) -> set[str]:
+    """The snapshot names (tags) `qemu-img snapshot -l` lists in a volume file, which a
+    running guest may hold open."""
+    listed = subprocess.run(
+        ["qemu-img", "snapshot", "-l", "-U", str(volume_file)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    rows = [line.split() for line in listed.stdout.splitlines()[2:]]
+    return {row[1] for row in rows if len(row) > 1}

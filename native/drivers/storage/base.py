@@ -79,6 +79,12 @@ class StorageDriver(abc.ABC):
     def size(self, *, path: str) -> int:
         """The object's size in bytes."""
 
+    def create_qcow2(self, *, path: str, size: int) -> None:
+        """Create an empty QCOW2 image of `size` virtual bytes at `path`. StorageError on a
+        store without the `clone` capability."""
+        del size
+        raise StorageError(f"A {self.scheme}:// store cannot make QCOW2 image {path}")
+
     def clone(self, *, base: str, path: str) -> None:
         """Create `path` as a copy-on-write image of the QCOW2 image at `base`, which must
         then stay unchanged while `path` exists; copies of `path` made by `copy` or

@@ -7,7 +7,7 @@ whose target is that directory: an active pool already there (an operator's) or 
 transient one this driver starts, named `alto-` and a digest of the directory, building
 the directory when it writes. An object is a libvirt volume, and libvirt on the host does
 the work:
-- `create` makes a sparse raw volume; `write` uploads a sparse stream (zero chunks become
+- `create` makes a sparse raw volume, `create_qcow2` an empty QCOW2 one; `write` uploads a sparse stream (zero chunks become
   holes), and libvirt then probes what was written, so a QCOW2 image is known as one;
 - `clone` makes a QCOW2 volume with a `backingStore` named by its path relative to the
   volume's directory, as on a local store, so the pool can be mounted anywhere;
@@ -93,6 +93,13 @@ class LibvirtPoolStore(StorageDriver):
             pool = _pool(conn, directory, build=True)
             assert pool is not None
             pool.createXML(_volume_xml(name, capacity=size, image_format="raw"), 0)
+
+    def create_qcow2(self, *, path: str, size: int) -> None:
+        directory, name = self._place(path)
+        with self._connection(f"Creating {path}") as conn:
+            pool = _pool(conn, directory, build=True)
+            assert pool is not None
+            pool.createXML(_volume_xml(name, capacity=size, image_format="qcow2"), 0)
 
     def write(
         self,

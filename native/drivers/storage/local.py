@@ -117,6 +117,16 @@ class LocalStore(StorageDriver):
         finally:
             _discard(flat)
 
+    def create_qcow2(self, *, path: str, size: int) -> None:
+        image = self._file(path)
+        if image.exists():
+            raise StorageError(f"Cannot create {path}: it exists")
+        try:
+            image.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Cannot create {path}: {exc.strerror}") from None
+        qcow2.create_image(path=image, size=size)
+
     def clone(self, *, base: str, path: str) -> None:
         """Make `path` a copy-on-write QCOW2 overlay of the QCOW2 image at `base`."""
         overlay = self._file(path)

@@ -140,6 +140,19 @@ class NfsStore(StorageDriver):
             with contextlib.suppress(StorageError):
                 self.delete(path=flat)
 
+    def create_qcow2(self, *, path: str, size: int) -> None:
+        image = self._path(path)
+        with self._mounted(f"create {path}") as export:
+            if export.stat(image) is not None:
+                raise StorageError(f"Cannot create {path}: it exists")
+            export.makedirs(posixpath.dirname(image))
+        try:
+            qcow2.create_image(path=self.url + image, size=size)
+        except StorageError:
+            with contextlib.suppress(StorageError):
+                self.delete(path=path)
+            raise
+
     def clone(self, *, base: str, path: str) -> None:
         """Make `path` a copy-on-write QCOW2 overlay of the QCOW2 image at `base`."""
         overlay = self._path(path)

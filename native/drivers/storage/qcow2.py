@@ -70,6 +70,16 @@ def create_overlay(*, base: Path | str, overlay: Path | str, backing: str | None
     )
 
 
+def create_image(*, path: Path | str, size: int) -> None:
+    """Make `path` (a file, or a URL QEMU opens) a new empty qcow2 image of `size` virtual
+    bytes. On failure a local `path` is absent."""
+    _run(
+        ["create", "-q", "-f", "qcow2", str(path), str(size)],
+        what=f"create qcow2 image {posixpath.basename(str(path))}",
+        leaves=path,
+    )
+
+
 def flatten(*, source: Path | str, target: Path | str) -> None:
     """Write `source` with its whole backing chain folded in as the standalone qcow2 image
     `target` (files, or URLs QEMU opens); `source` may be in use by a running VM. On failure

@@ -93,7 +93,8 @@ def test_update_and_delete_cluster(admin: CloudStack, pod: dict[str, Any]) -> No
 
 
 def test_list_hypervisors(admin: CloudStack, tenant: Tenant) -> None:
-    installed = ["KVM"] if importlib.util.find_spec("libvirt") else []
-    expected = [{"name": name} for name in [*installed, "Simulator"]]
+    kvm = ["KVM"] if importlib.util.find_spec("libvirt") else []
+    vmware = ["VMware"] if importlib.util.find_spec("pyVmomi") else []
+    expected = [{"name": name} for name in [*kvm, "Simulator", *vmware]]
     assert admin.listHypervisors()["hypervisor"] == expected
     assert tenant.client().listHypervisors()["count"] == len(expected)

@@ -141,6 +141,27 @@ def test_a_host_that_fails_to_connect_is_not_added(admin: CloudStack, zone: SimZ
     assert host["cpunumber"] == 2
 
 
+def test_a_vmware_host_that_does_not_answer_is_not_added(admin: CloudStack, zone: SimZone) -> None:
+    pytest.importorskip("pyVmomi")
+    cluster = admin.addCluster(
+        zoneid=zone.id, podid=zone.pod["id"], clustername=unique("vsphere"), hypervisor="VMware"
+    )["cluster"]
+    assert cluster["hypervisortype"] == "VMware"
+    error = api_error(
+        admin.addHost,
+        zoneid=zone.id,
+        podid=zone.pod["id"],
+        clusterid=cluster["id"],
+        hypervisor="VMware",
+        url="https://127.0.0.1:1",
+        username="root",
+        password="secret",
+    )
+    assert error.errorcode == 534 and "Cannot reach VMware host" in error.errortext
+    assert admin.listHosts(clusterid=cluster["id"]) == {}
+    assert admin.deleteCluster(id=cluster["id"])["success"] is True
+
+
 def test_update_host(admin: CloudStack, zone: SimZone) -> None:
     host_id = zone.hosts[0]["id"]
     updated = admin.updateHost(id=host_id, hosttags="fast, ssd ,fast", allocationstate="Disable")

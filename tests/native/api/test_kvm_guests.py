@@ -36,6 +36,7 @@ from tests.support.kvm_zone import (
     attach_new_volume,
     console_until,
     guest_template,
+    internal_snapshots,
     kvm_server,
     kvm_site_missing,
     kvm_zone,
@@ -197,19 +198,6 @@ def _a_memory_snapshot_is_taken_and_reverted_to(
     return dict(snapshot), dict(second)
 
 
-def _internal_snapshots(volume_file: Path) -> set[str]:
-    """The snapshot names (tags) `qemu-img snapshot -l` lists in a volume file, which a
-    running guest may hold open."""
-    listed = subprocess.run(
-        ["qemu-img", "snapshot", "-l", "-U", str(volume_file)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    rows = [line.split() for line in listed.stdout.splitlines()[2:]]
-    return {row[1] for row in rows if len(row) > 1}
-
-
 def _memory_snapshots_outlive_a_stop(
     admin: CloudStack, *, vm_id: str, snapshots: tuple[dict[str, Any], dict[str, Any]], root: Path
 ) -> None:
@@ -218,18 +206,18 @@ def _memory_snapshots_outlive_a_stop(
     starts it (Running, on its host); they are deleted from the volume file while it is
     stopped and while it runs."""
     first, second = snapshots
-    assert _internal_snapshots(root) == {first["name"], second["name"]}
+    assert internal_snapshots(root) == {first["name"], second["name"]}
     succeeded(admin, admin.revertToVMSnapshot(vmsnapshotid=first["id"]))
     assert admin.listVirtualMachines(id=vm_id)["virtualmachine"][0]["state"] == "Running"
     succeeded(admin, admin.stopVirtualMachine(id=vm_id))
     succeeded(admin, admin.deleteVMSnapshot(vmsnapshotid=second["id"]))
-    assert _internal_snapshots(root) == {first["name"]}
+    assert internal_snapshots(root) == {first["name"]}
     reverted = succeeded(admin, admin.revertToVMSnapshot(vmsnapshotid=first["id"]))
     assert reverted["virtualmachine"]["state"] == "Running"
     [vm] = admin.listVirtualMachines(id=vm_id)["virtualmachine"]
     assert vm["state"] == "Running" and vm.get("hostid")
     succeeded(admin, admin.deleteVMSnapshot(vmsnapshotid=first["id"]))
-    assert _internal_snapshots(root) == set()
+    assert internal_snapshots(root) == set()
 
 
 def test_a_kvm_guest_boots_and_reads_its_metadata(

@@ -1,7 +1,8 @@
 """A real KVM guest (QEMU/TCG) whose storage is all on NFS, through the real `cs` client: the
 template downloaded to an NFS image store, the root volume a copy-on-write clone on an NFS
 pool that QEMU opens with its own NFS client, a data volume attached there, a snapshot
-flattened back to the image store, and nothing left on the export after the expunge. The
+flattened back to the image store, a VM snapshot with memory kept in the root volume's
+file and reverted to, and nothing left on the export after the expunge. The
 NFS server is nfs-ganesha in a network namespace; nothing is mounted."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tests.support.kvm_zone import (
     attach_new_volume,
     console_until,
     guest_template,
+    internal_snapshots,
     kvm_server,
     kvm_site_missing,
     kvm_zone,
@@ -69,6 +71,22 @@ def _disk_sources(name: str) -> list[tuple[str | None, str | None]]:
     ]
 
 
+def _a_memory_snapshot_lives_in_the_nfs_volume(
+    admin: CloudStack, *, vm_id: str, root_file: Path
+) -> None:
+    """A VM snapshot with memory is kept inside the root volume's qcow2 file on the export,
+    reverted to while the guest runs, and deleted from the file."""
+    snapshot = succeeded(
+        admin, admin.createVMSnapshot(virtualmachineid=vm_id, snapshotmemory=True)
+    )["vmsnapshot"]
+    assert snapshot["state"] == "Ready"
+    assert internal_snapshots(root_file) == {snapshot["name"]}
+    succeeded(admin, admin.revertToVMSnapshot(vmsnapshotid=snapshot["id"]))
+    assert admin.listVirtualMachines(id=vm_id)["virtualmachine"][0]["state"] == "Running"
+    succeeded(admin, admin.deleteVMSnapshot(vmsnapshotid=snapshot["id"]))
+    assert internal_snapshots(root_file) == set()
+
+
 def test_a_kvm_guest_runs_from_nfs_storage(
     server: AltoServer, nfs: NfsServer, tmp_path: Path
 ) -> None:
@@ -113,6 +131,8 @@ def test_a_kvm_guest_runs_from_nfs_storage(
     snapshot = succeeded(admin, admin.createSnapshot(volumeid=root_volume["id"]))["snapshot"]
     [stored] = (nfs.directory / "secondary" / "snapshots").glob(f"*/*/{snapshot['id']}")
     assert _backing_file(stored) is None
+
+    _a_memory_snapshot_lives_in_the_nfs_volume(admin, vm_id=vm["id"], root_file=root_file)
 
     succeeded(admin, admin.stopVirtualMachine(id=vm["id"]))
     succeeded(admin, admin.startVirtualMachine(id=vm["id"]))

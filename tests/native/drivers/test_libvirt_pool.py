@@ -250,3 +250,13 @@ def _until_locked(image: Path) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"no QEMU locked {image}")
+
+
+def test_empty_qcow2_volumes(store: LibvirtPoolStore, pool_dir: Path) -> None:
+    store.create_qcow2(path="volumes/q", size=48 * MIB)
+    info = _info(pool_dir / "volumes" / "q")
+    assert (info["format"], info["virtual-size"]) == ("qcow2", 48 * MIB)
+    disk_images.grow(store, path="volumes/q", image_format="QCOW2", size=64 * MIB)
+    assert _info(pool_dir / "volumes" / "q")["virtual-size"] == 64 * MIB
+    with pytest.raises(StorageError, match="exists"):
+        store.create_qcow2(path="volumes/q", size=MIB)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from native.drivers.catalog import DriverCatalog
+from native.drivers.storage import disk_images
 from native.drivers.storage.base import StorageError
 from native.drivers.storage.local import LocalStore
+
+MIB = 1 << 20
 
 
 def test_create_is_sparse_and_copy_keeps_it_sparse(tmp_path: Path) -> None:
@@ -79,3 +83,13 @@ def test_nfs_that_cannot_be_mounted_is_a_clear_error(tmp_path: Path) -> None:
     store = DriverCatalog(state_dir=tmp_path).storage("nfs://127.0.0.1/export/none")
     with pytest.raises(StorageError, match="on nfs://127.0.0.1/export/none: mount"):
         store.stats()
+
+
+def test_empty_qcow2_images(tmp_path: Path) -> None:
+    if shutil.which("qemu-img") is None:
+        pytest.skip("needs qemu-img (qemu-utils)")
+    store = LocalStore(root=tmp_path)
+    store.create_qcow2(path="volumes/q", size=48 * MIB)
+    assert disk_images.virtual_size(store, path="volumes/q", image_format="QCOW2") == 48 * MIB
+    with pytest.raises(StorageError, match="it exists"):
+        store.create_qcow2(path="volumes/q", size=MIB)

@@ -152,3 +152,12 @@ def test_qcow2_clones_resize_and_flattened_copies(
         )
         assert read.returncode == 0 and "verification failed" not in read.stdout
     assert sorted(p.name for p in (server.directory / "volumes").iterdir()) == ["root"]
+
+
+def test_empty_qcow2_images(server: NfsServer, store: NfsStore) -> None:
+    _needs_qemu_nfs()
+    store.create_qcow2(path="volumes/q", size=48 * MIB)
+    assert (server.directory / "volumes" / "q").is_file()
+    assert disk_images.virtual_size(store, path="volumes/q", image_format="QCOW2") == 48 * MIB
+    with pytest.raises(StorageError, match="it exists"):
+        store.create_qcow2(path="volumes/q", size=MIB)

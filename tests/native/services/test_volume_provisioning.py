@@ -121,7 +121,30 @@ def _write(site: Site, volume_uuid: str, *, hypervisor: str = "KVM") -> str:
             size=16 << 20,
             pool=pool,
             template=_source(session, hypervisor=hypervisor),
-        )
+        ).path
+
+
+@pytest.mark.parametrize(("hypervisor", "image_format"), [("KVM", "QCOW2"), (None, "RAW")])
+def test_empty_volumes_on_kvm_pools_are_qcow2_images(
+    site: Site, hypervisor: str | None, image_format: str
+) -> None:
+    with site.runtime.db.session() as session:
+        pool = session.get(StoragePool, site.pool_id)
+        assert pool is not None
+        pool.hypervisor_type = hypervisor
+    with site.runtime.db.session() as session:
+        pool = session.get(StoragePool, site.pool_id)
+        assert pool is not None
+        placed = write_volume_data(site.runtime, volume_uuid="e1", size=32 << 20, pool=pool)
+    assert placed.format == image_format
+    info = json.loads(
+        subprocess.run(
+            ["qemu-img", "info", "--output=json", str(site.pool_root / placed.path)],
+            check=True,
+            capture_output=True,
+        ).stdout
+    )
+    assert (info["format"], info["virtual-size"]) == (image_format.lower(), 32 << 20)
 
 
 def _root_volume(session: Session, site: Site, name: str) -> Volume:
