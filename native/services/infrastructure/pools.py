@@ -15,6 +15,7 @@ from native.services.infrastructure.common import check_name_free, nonblank, sof
 from native.services.infrastructure.hosts import normalise_tags
 from native.services.runtime import Runtime
 from native.services.steps import Steps
+from native.services.stores import pool_driver
 
 POOL_TYPES = {"file": "Filesystem", "nfs": "NetworkFilesystem"}
 """Primary storage URL schemes and the pool type each gives."""
@@ -84,12 +85,14 @@ def _provider(text: str | None) -> str:
     )
 
 
-def store_stats(runtime: Runtime, url: str) -> StoreStats:
-    """What the store at `url` reports; 534 if it cannot be reached or used."""
+def pool_stats(runtime: Runtime, pool: StoragePool) -> StoreStats:
+    """What a new pool's store reports through the pool's driver (`stores.pool_driver`:
+    for a directory pool of KVM hosts, one of the hosts); 534 if it cannot be reached or
+    used."""
     try:
-        return runtime.drivers.storage(url).stats()
+        return pool_driver(runtime, pool).stats()
     except StorageError as error:
-        raise ResourceUnavailable(f"Storage at {url} is not usable: {error}") from None
+        raise ResourceUnavailable(f"Storage at {pool.url} is not usable: {error}") from None
 
 
 def create_pool(
@@ -124,7 +127,6 @@ def create_pool(
     url = new.url.strip()
     with Steps(session) as steps:
         steps.commit()
-        stats = store_stats(runtime, url)
         pool = StoragePool(
             name=name,
             zone_id=zone.id,
@@ -137,10 +139,12 @@ def create_pool(
             path=location.path,
             provider=provider,
             hypervisor_type=hypervisor,
-            capacity_bytes=new.capacity_bytes or stats.capacity,
+            capacity_bytes=new.capacity_bytes or 0,
             status="Up",
             tags=normalise_tags(new.tags),
         )
+        stats = pool_stats(runtime, pool)
+        pool.capacity_bytes = new.capacity_bytes or stats.capacity
         session.add(pool)
         session.flush()
     return pool

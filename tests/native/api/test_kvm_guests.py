@@ -116,8 +116,9 @@ def _the_root_disk_is_a_clone_whose_snapshot_stands_alone(
     is a whole image on secondary storage."""
     backing = _backing_file(image_dir / "primary" / "volumes" / root["id"])
     assert backing == f"../templates/{root['templateid']}"
-    assert _pool_volume(image_dir / "primary" / "volumes", root["id"])
-    assert _pool_volume(image_dir / "primary" / "templates", root["templateid"])
+    assert _pool_volumes(image_dir / "primary") is not None, "createStoragePool asked the host"
+    assert root["id"] in (_pool_volumes(image_dir / "primary" / "volumes") or [])
+    assert root["templateid"] in (_pool_volumes(image_dir / "primary" / "templates") or [])
     snapshot = succeeded(admin, admin.createSnapshot(volumeid=root["id"]))["snapshot"]
     [stored] = (image_dir / "secondary" / "snapshots").glob(f"*/*/{snapshot['id']}")
     assert _backing_file(stored) is None and _virtual_size(stored) == GIB
@@ -125,14 +126,14 @@ def _the_root_disk_is_a_clone_whose_snapshot_stands_alone(
     assert not stored.exists()
 
 
-def _pool_volume(directory: Path, name: str) -> bool:
-    """Whether the host's libvirt has a volume `name` in an active pool on `directory`."""
+def _pool_volumes(directory: Path) -> list[str] | None:
+    """The volumes of the host's active libvirt pool on `directory`; None if it has none."""
     connection = libvirt.open("qemu:///system")
     try:
         for pool in connection.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE):
             if f"<path>{directory}</path>" in pool.XMLDesc(0):
-                return name in pool.listVolumes()
-        return False
+                return [str(name) for name in pool.listVolumes()]
+        return None
     finally:
         connection.close()
 
