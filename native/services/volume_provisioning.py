@@ -182,14 +182,15 @@ def write_volume_data(
     on a pool of KVM hosts that can hold one (as CloudStack makes them there, so that VM
     snapshots can include it), RAW elsewhere.
 
-    Runs no database work. On failure no volume is left on the pool and ResourceUnavailable
-    (534) says why.
+    Changes nothing in the database (finding the pool's driver may read which host reaches
+    it, in a transaction of its own). On failure no volume is left on the pool and
+    ResourceUnavailable (534) says why.
     """
     path = volume_path(volume_uuid)
     target = pool_driver(runtime, pool)
     image_format = RAW if template is None else template.format
     try:
-        if template is None and _holds_qcow2(target, pool=pool):
+        if template is None and _makes_qcow2(target, hypervisor=pool.hypervisor_type):
             target.create_qcow2(path=path, size=size)
             image_format = QCOW2
         elif template is None:
@@ -226,10 +227,11 @@ def _pool_copy(
     return path
 
 
-def _holds_qcow2(target: StorageDriver, *, pool: StoragePool) -> bool:
-    """Whether an empty volume on the pool is made a QCOW2 image."""
+def _makes_qcow2(target: StorageDriver, *, hypervisor: str | None) -> bool:
+    """Whether volumes for `hypervisor` on the store are QCOW2 images made on it: KVM
+    volumes, on a store that works on QCOW2 images (`clone` capability, with qemu-img)."""
     return (
-        pool.hypervisor_type == CLONED_HYPERVISOR
+        hypervisor == CLONED_HYPERVISOR
         and bool(target.capabilities.get("clone"))
         and qcow2.qemu_img() is not None
     )
@@ -237,12 +239,7 @@ def _holds_qcow2(target: StorageDriver, *, pool: StoragePool) -> bool:
 
 def _clonable(target: StorageDriver, *, template: TemplateSource) -> bool:
     """Whether the volume is to be a copy-on-write clone (see the module's docstring)."""
-    return (
-        template.hypervisor == CLONED_HYPERVISOR
-        and template.format == QCOW2
-        and bool(target.capabilities.get("clone"))
-        and qcow2.qemu_img() is not None
-    )
+    return template.format == QCOW2 and _makes_qcow2(target, hypervisor=template.hypervisor)
 
 
 def release_template_copies(session: Session, runtime: Runtime, *, template: Template) -> None:

@@ -34,7 +34,7 @@ from xml.sax.saxutils import escape
 import libvirt
 
 from native.drivers.hypervisor.base import DriverError, HostAccess
-from native.drivers.hypervisor.libvirt_connection import closing, libvirt_uri, open_connection
+from native.drivers.hypervisor.libvirt_connection import closing, open_connection
 from native.drivers.storage.base import Progress, StorageDriver, StorageError, StoreStats
 
 CHUNK = 1024 * 1024
@@ -82,23 +82,20 @@ class LibvirtPoolStore(StorageDriver):
 
     def stats(self) -> StoreStats:
         with self._connection(f"Reading the capacity of {self.root}") as conn:
-            pool = _pool(conn, self.root, build=True)
-            assert pool is not None
+            pool = _built_pool(conn, self.root)
             _state, capacity, allocation, _available = pool.info()
         return StoreStats(capacity=int(capacity), used=int(allocation))
 
     def create(self, *, path: str, size: int) -> None:
         directory, name = self._place(path)
         with self._connection(f"Creating {path}") as conn:
-            pool = _pool(conn, directory, build=True)
-            assert pool is not None
+            pool = _built_pool(conn, directory)
             pool.createXML(_volume_xml(name, capacity=size, image_format="raw"), 0)
 
     def create_qcow2(self, *, path: str, size: int) -> None:
         directory, name = self._place(path)
         with self._connection(f"Creating {path}") as conn:
-            pool = _pool(conn, directory, build=True)
-            assert pool is not None
+            pool = _built_pool(conn, directory)
             pool.createXML(_volume_xml(name, capacity=size, image_format="qcow2"), 0)
 
     def write(
@@ -111,8 +108,7 @@ class LibvirtPoolStore(StorageDriver):
     ) -> int:
         directory, name = self._place(path)
         with self._connection(f"Writing {path}") as conn:
-            pool = _pool(conn, directory, build=True)
-            assert pool is not None
+            pool = _built_pool(conn, directory)
             _delete(_volume(pool, name))
             volume = pool.createXML(_volume_xml(name, capacity=0, image_format="raw"), 0)
             try:
@@ -140,8 +136,7 @@ class LibvirtPoolStore(StorageDriver):
         target_dir, target_name = self._place(target)
         with self._connection(f"Copying {source} to {target}") as conn:
             origin = _existing(conn, source_dir, source_name, path=source)
-            pool = _pool(conn, target_dir, build=True)
-            assert pool is not None
+            pool = _built_pool(conn, target_dir)
             return _copy_volume(pool, origin, name=target_name)
 
     def copy_to(self, *, source: str, target: StorageDriver, target_path: str) -> int:
@@ -167,8 +162,7 @@ class LibvirtPoolStore(StorageDriver):
         directory, name = self._place(path)
         with self._connection(f"Creating copy-on-write image {path}") as conn:
             origin = _existing(conn, base_dir, base_name, path=base)
-            pool = _pool(conn, directory, build=True)
-            assert pool is not None
+            pool = _built_pool(conn, directory)
             capacity = int(origin.info()[1])
             pool.createXML(
                 _volume_xml(
@@ -205,9 +199,6 @@ class LibvirtPoolStore(StorageDriver):
         with self._connection(f"Reading the size of {path}") as conn:
             volume = _existing(conn, directory, name, path=path)
             return int(volume.infoFlags(libvirt.VIR_STORAGE_VOL_GET_PHYSICAL)[2])
-
-    def __repr__(self) -> str:
-        return f"LibvirtPoolStore({libvirt_uri(self.host)}, {self.root})"
 
 
 class _VolumeReader(io.RawIOBase):
@@ -278,6 +269,13 @@ def _pool(conn: Any, directory: str, *, build: bool) -> Any | None:
         return _start_pool(conn, directory, name=name, build=build)
     if not pool.isActive():
         pool.create(libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD if build else 0)
+    return pool
+
+
+def _built_pool(conn: Any, directory: str) -> Any:
+    """The active `dir` pool on `directory`, building the directory if need be."""
+    pool = _pool(conn, directory, build=True)
+    assert pool is not None
     return pool
 
 

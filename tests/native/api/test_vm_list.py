@@ -78,9 +78,8 @@ def test_filters_and_paging(
     assert "serviceofferingid" not in minimal and "templateid" not in minimal
     assert minimal["state"] == "Stopped"
     [full] = user.listVirtualMachines(id=db["id"], details="all")["virtualmachine"]
-    assert full["serviceofferingid"] == other["id"] and [
-        nic["isdefault"] for nic in full["nic"]
-    ] == [True]
+    assert full["serviceofferingid"] == other["id"]
+    assert [nic["isdefault"] for nic in full["nic"]] == [True]
 
 
 def test_others_and_destroyed_vms_stay_hidden(
