@@ -4,9 +4,11 @@ boots, takes its DHCP lease from its network's router, reads its instance id and
 from the router's metadata service and prints them on its serial console, which
 getVirtualMachineConsoleOutput returns; it stops gracefully, starts again, is reverted to
 memory snapshots taken before the stop (also while stopped, which starts it), whose
-deletion removes them from its qcow2 file, and leaves no domain behind once expunged. The same through the aws CLI: run-instances with user data
-into the account's default VPC, `aws ec2 wait instance-running`, get-console-output,
-terminate-instances.
+deletion removes them from its qcow2 file, and leaves no domain behind once expunged. Through the aws CLI (v1 and
+v2): run-instances with user data into the account's default VPC, `aws ec2 wait
+instance-running`, get-console-output, stop and start, a volume attached that the guest
+sees, a snapshot of the root volume, and terminate-instances, after which no domain and no
+volume file is left.
 
 Needs root, libvirt-python with a running libvirtd, iproute2, nftables and dnsmasq, and
 what the test guest is built with (see `tests.support.guest_image`).
@@ -90,6 +92,9 @@ def site(server: AltoServer, image_dir: Path) -> KvmSite:
     offering = admin.createServiceOffering(
         name=unique("tiny"), displaytext="tiny", cpunumber=1, cpuspeed=500, memory=256
     )["serviceoffering"]
+    admin.createDiskOffering(name=unique("ebs"), displaytext="EBS volumes", customized=True)
+    admin.updateConfiguration(name="expunge.delay", value="0")
+    admin.updateConfiguration(name="expunge.interval", value="1")
     return KvmSite(zone=zone, template=template, offering=offering)
 
 
@@ -280,43 +285,110 @@ def test_a_kvm_guest_boots_and_reads_its_metadata(
     assert vm["instancename"] not in names
 
 
+def _domain_names() -> set[str]:
+    connection = libvirt.open("qemu:///system")
+    try:
+        return {str(domain.name()) for domain in connection.listAllDomains()}
+    finally:
+        connection.close()
+
+
+@dataclass
+class AwsGuest:
+    """One instance driven through an aws CLI: `ec2(...)` runs `aws ec2 ...` as its owner."""
+
+    server: AltoServer
+    tenant: Any
+    cli: str
+    instance_id: str = ""
+
+    def ec2(self, *args: str) -> Any:
+        return aws_cli(self.server, self.tenant, "ec2", *args, cli=self.cli)
+
+    def console_until(self, marker: str) -> str:
+        """get-console-output until it holds `marker` (the log starts again at each start)."""
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        console = ""
+        while marker not in console and time.monotonic() < deadline:
+            answer = self.ec2("get-console-output", "--instance-id", self.instance_id)
+            console = str(answer.get("Output") or "")
+            time.sleep(1)
+        assert marker in console, console
+        return console
+
+
 @pytest.mark.parametrize("cli", [CLI_V1, CLI_V2])
-def test_the_aws_cli_runs_a_kvm_instance(server: AltoServer, site: KvmSite, cli: str) -> None:
+def test_the_aws_cli_runs_a_kvm_instance(
+    server: AltoServer, site: KvmSite, image_dir: Path, cli: str
+) -> None:
+    """run-instances with user data, which the guest reads from the metadata service and
+    prints with its instance id; then stop, start, a volume attached that the guest sees,
+    a snapshot, and terminate, leaving no domain and no volume file behind."""
     if not cli_available(cli):
         pytest.skip(f"{cli} is not installed")
     admin = admin_client(server, timeout=120)
-    tenant = new_account(admin, endpoint=server.endpoint)
-    [zone] = aws_cli(server, tenant, "ec2", "describe-availability-zones", cli=cli)[
-        "AvailabilityZones"
-    ]
-    image_id = aws_id_of(server, "image", str(site.template["id"]))
-    launched = aws_cli(
-        server,
-        tenant,
-        "ec2",
+    guest = AwsGuest(server, new_account(admin, endpoint=server.endpoint), cli)
+    domains_before = _domain_names()
+    volumes_dir = image_dir / "primary" / "volumes"
+    files_before = _file_names(volumes_dir)
+    [zone] = guest.ec2("describe-availability-zones")["AvailabilityZones"]
+    launched = guest.ec2(
         "run-instances",
-        "--image-id", image_id,
+        "--image-id", aws_id_of(server, "image", str(site.template["id"])),
         "--instance-type", str(site.offering["name"]),
         "--placement", f"AvailabilityZone={zone['ZoneName']}",
         "--user-data", USER_DATA,
-        cli=cli,
     )  # fmt: skip
     [instance] = launched["Instances"]
-    instance_id = instance["InstanceId"]
-    aws_cli(
-        server, tenant, "ec2", "wait", "instance-running", "--instance-ids", instance_id, cli=cli
-    )
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    console = ""
-    while "ALTO-GUEST ready" not in console and time.monotonic() < deadline:
-        answer = aws_cli(
-            server, tenant, "ec2", "get-console-output", "--instance-id", instance_id, cli=cli
-        )
-        console = str(answer.get("Output") or "")
-        time.sleep(1)
-    assert f"ALTO-GUEST instance-id={instance_id}" in console, console
+    guest.instance_id = instance["InstanceId"]
+    guest.ec2("wait", "instance-running", "--instance-ids", guest.instance_id)
+    console = guest.console_until("ALTO-GUEST ready")
+    assert f"ALTO-GUEST instance-id={guest.instance_id}" in console, console
     assert USER_DATA.strip() in console
-    aws_cli(server, tenant, "ec2", "terminate-instances", "--instance-ids", instance_id, cli=cli)
-    aws_cli(
-        server, tenant, "ec2", "wait", "instance-terminated", "--instance-ids", instance_id, cli=cli
-    )
+
+    guest.ec2("stop-instances", "--instance-ids", guest.instance_id)
+    guest.ec2("wait", "instance-stopped", "--instance-ids", guest.instance_id)
+    guest.ec2("start-instances", "--instance-ids", guest.instance_id)
+    guest.ec2("wait", "instance-running", "--instance-ids", guest.instance_id)
+    again = guest.console_until("ALTO-GUEST ready")
+    assert f"ALTO-GUEST instance-id={guest.instance_id}" in again
+
+    volume_id = guest.ec2("create-volume", "--availability-zone", zone["ZoneName"], "--size", "1")[
+        "VolumeId"
+    ]
+    guest.ec2("wait", "volume-available", "--volume-ids", volume_id)
+    guest.ec2(
+        "attach-volume", "--volume-id", volume_id, "--instance-id", guest.instance_id,
+        "--device", "/dev/sdf",
+    )  # fmt: skip
+    guest.ec2("wait", "volume-in-use", "--volume-ids", volume_id)
+    guest.console_until("ALTO-GUEST disks: vda vdb")
+
+    [reservation] = guest.ec2("describe-instances", "--instance-ids", guest.instance_id)[
+        "Reservations"
+    ]
+    [described] = reservation["Instances"]
+    root_id = described["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+    snapshot_id = guest.ec2("create-snapshot", "--volume-id", root_id)["SnapshotId"]
+    guest.ec2("wait", "snapshot-completed", "--snapshot-ids", snapshot_id)
+
+    guest.ec2("terminate-instances", "--instance-ids", guest.instance_id)
+    guest.ec2("wait", "instance-terminated", "--instance-ids", guest.instance_id)
+    guest.ec2("wait", "volume-available", "--volume-ids", volume_id)
+    guest.ec2("delete-volume", "--volume-id", volume_id)
+    guest.ec2("delete-snapshot", "--snapshot-id", snapshot_id)
+    assert _domain_names() <= domains_before
+    _until(lambda: _file_names(volumes_dir) <= files_before)
+
+
+def _file_names(directory: Path) -> set[str]:
+    return {path.name for path in directory.iterdir()} if directory.is_dir() else set()
+
+
+def _until(condition: Any, *, timeout: float = 60.0) -> None:
+    """Wait for `condition()`: a terminated instance is expunged, with its root volume, in
+    the background (at once here: `expunge.delay` is 0)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.5)
