@@ -38,6 +38,7 @@ from cs import CloudStack
 from bench.harness import Options, Row, RunningAlto, Sample, alto_server, print_table
 from native.drivers.network.linux import LinuxNetworkDriver
 from tests.support.guest_image import DEFAULT_CACHE_DIR, guest_image
+from tests.support.kvm_zone import stop_pools_below
 from tests.support.tenants import unique
 from tests.support.zones import SimZone, add_networking
 
@@ -223,12 +224,14 @@ def _clean_up(alto: RunningAlto) -> None:
 
 @contextmanager
 def _storage() -> Iterator[Path]:
-    """Primary and secondary storage that QEMU, running as libvirt-qemu, can read."""
+    """Primary and secondary storage that QEMU, running as libvirt-qemu, can read; the
+    libvirt pools Alto started on it are stopped before it is removed."""
     root = Path(tempfile.mkdtemp(prefix="alto-bench-vm-", dir="/var/tmp"))
     root.chmod(0o755)
     try:
         yield root
     finally:
+        stop_pools_below("qemu:///system", root)
         shutil.rmtree(root, ignore_errors=True)
 
 

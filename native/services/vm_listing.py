@@ -8,18 +8,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from native.model import (
     Account,
     AffinityGroup,
     AffinityGroupVm,
+    Cluster,
     Domain,
     GuestOsType,
     Host,
     Network,
     Nic,
+    Pod,
     PublicIpAddress,
     ResourceTag,
     SecurityGroup,
@@ -79,12 +81,9 @@ def list_query(
     destroyed longer ago: the EC2 API's terminated instances, listed for a while. A VM that
     never ran (a failed deployment, expunged at once) is not listed.
     """
-    query = (
-        select(VirtualMachine)
-        .join(Account, Account.id == VirtualMachine.account_id)
-        .join(Domain, Domain.id == Account.domain_id)
-        .where(owner)
-    )
+    query = select(VirtualMachine)
+    if not owner.compare(true()):
+        query = query.where(VirtualMachine.account_id.in_(_owner_ids(owner)))
     if include_destroyed:
         duration = int(
             runtime.settings.get(
@@ -112,6 +111,13 @@ def list_query(
     ):
         query = query.where(VirtualMachine.state.not_in(HIDDEN_FROM_USERS))
     return _filtered(query, where)
+
+
+def _owner_ids(owner: ColumnElement[bool]) -> Select[int]:
+    """The ids of the accounts `owner` selects. VMs are filtered by these rather than joined
+    with their accounts, so the database can walk VMs in id order and stop at a page's end
+    instead of sorting every visible VM."""
+    return select(Account.id).join(Domain, Domain.id == Account.domain_id).where(owner)
 
 
 def _filtered(query: Select[VirtualMachine], where: VmFilter) -> Select[VirtualMachine]:
@@ -169,18 +175,27 @@ def _state_name(text: str) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
+class HostPlacement:
+    """What a VM response shows of its host: the host's uuid and name, its pod's uuid."""
+
+    uuid: str
+    name: str
+    pod_uuid: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Related:
     """The rows a page of VMs refers to, by id."""
 
     accounts: dict[int, Account]
     domains: dict[int, Domain]
     zones: dict[int, Zone]
-    hosts: dict[int, Host]
+    hosts: dict[int, HostPlacement]
     templates: dict[int, Template]
     offerings: dict[int, ServiceOffering]
     os_types: dict[int, GuestOsType]
     groups: dict[int, list[AffinityGroup]]
-    roots: dict[int, Volume]
+    root_devices: dict[int, int]
     tags: dict[int, list[ResourceTag]]
     nics: dict[int, list[tuple[Nic, Network]]]
     security_groups: dict[int, list[SecurityGroup]]
@@ -200,8 +215,8 @@ def related(session: Session, vms: Sequence[VirtualMachine]) -> Related:
     """Everything a page of VM responses shows, in one query per kind of row."""
     accounts = _by_id(session, Account, {vm.account_id for vm in vms})
     vm_ids = [vm.id for vm in vms]
-    roots = session.scalars(
-        select(Volume).where(
+    roots = session.execute(
+        select(Volume.vm_id, Volume.device_id).where(
             Volume.vm_id.in_(vm_ids), Volume.volume_type == "ROOT", Volume.removed.is_(None)
         )
     )
@@ -209,14 +224,14 @@ def related(session: Session, vms: Sequence[VirtualMachine]) -> Related:
         accounts=accounts,
         domains=_by_id(session, Domain, {vm.domain_id for vm in vms}),
         zones=_by_id(session, Zone, {vm.zone_id for vm in vms}),
-        hosts=_by_id(session, Host, {vm.host_id for vm in vms}),
+        hosts=_placements(session, {vm.host_id for vm in vms}),
         templates=_by_id(
             session, Template, [*(vm.template_id for vm in vms), *(vm.iso_id for vm in vms)]
         ),
         offerings=_by_id(session, ServiceOffering, {vm.service_offering_id for vm in vms}),
         os_types=_by_id(session, GuestOsType, {vm.guest_os_id for vm in vms}),
         groups=affinity.groups_of_vms(session, vm_ids=vm_ids),
-        roots={volume.vm_id: volume for volume in roots if volume.vm_id is not None},
+        root_devices={vm_id: device_id or 0 for vm_id, device_id in roots if vm_id is not None},
         tags=tags.tags_of(session, resource_type="UserVm", resource_ids=vm_ids),
         nics=vm_nics.nics_of(session, vm_ids=vm_ids),
         security_groups=_security_groups(session, vm_ids),
@@ -230,6 +245,22 @@ def related(session: Session, vms: Sequence[VirtualMachine]) -> Related:
             if ip.vm_id is not None
         },
     )
+
+
+def _placements(session: Session, ids: Iterable[int | None]) -> dict[int, HostPlacement]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Host.id, Host.uuid, Host.name, Pod.uuid)
+        .join(Cluster, Cluster.id == Host.cluster_id)
+        .join(Pod, Pod.id == Cluster.pod_id)
+        .where(Host.id.in_(wanted))
+    )
+    return {
+        host_id: HostPlacement(uuid=uuid, name=name, pod_uuid=pod_uuid)
+        for host_id, uuid, name, pod_uuid in rows
+    }
 
 
 def _security_groups(session: Session, vm_ids: Sequence[int]) -> dict[int, list[SecurityGroup]]:

@@ -201,7 +201,7 @@ class VmResponse(ResponseObject, object_name="virtualmachine"):
             if host is not None:
                 values.update(hostid=host.uuid, hostname=host.name)
         if vm.pod_id is not None and caller.is_root_admin:
-            values["podid"] = _pod_uuid(loaded, host)
+            values["podid"] = None if host is None else host.pod_uuid
         os_type = None if vm.guest_os_id is None else loaded.os_types.get(vm.guest_os_id)
         if os_type is not None:
             values.update(
@@ -209,10 +209,6 @@ class VmResponse(ResponseObject, object_name="virtualmachine"):
             )
         _optional(values, vm, loaded, groups)
         return cls(**values)
-
-
-def _pod_uuid(loaded: Related, host: Host | None) -> str | None:
-    return None if host is None else host.cluster.pod.uuid
 
 
 def _tag(tag: ResourceTag, account: str, domain: Domain) -> TagResponse:
@@ -253,9 +249,9 @@ def _optional(
             cpuspeed=vm.cpu_speed,
             memory=vm.memory,
         )
-    root = loaded.roots.get(vm.id)
-    if "volume" in groups and root is not None:
-        values.update(rootdeviceid=root.device_id or 0, rootdevicetype=root.volume_type)
+    root_device = loaded.root_devices.get(vm.id)
+    if "volume" in groups and root_device is not None:
+        values.update(rootdeviceid=root_device, rootdevicetype="ROOT")
     if "affgrp" in groups:
         values["affinitygroup"] = [
             AffinityGroupResponse(

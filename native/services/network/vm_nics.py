@@ -270,14 +270,18 @@ def nics_of(session: Session, *, vm_ids: Sequence[int]) -> dict[int, list[tuple[
     found: dict[int, list[tuple[Nic, Network]]] = defaultdict(list)
     if not vm_ids:
         return found
-    for nic, network in session.execute(
-        select(Nic, Network)
-        .join(Network, Nic.network_id == Network.id)
-        .where(Nic.vm_id.in_(list(vm_ids)))
-        .order_by(Nic.vm_id, Nic.device_id)
-    ).all():
+    nics = session.scalars(
+        select(Nic).where(Nic.vm_id.in_(list(vm_ids))).order_by(Nic.vm_id, Nic.device_id)
+    ).all()
+    networks = {
+        network.id: network
+        for network in session.scalars(
+            select(Network).where(Network.id.in_({nic.network_id for nic in nics}))
+        )
+    }
+    for nic in nics:
         assert nic.vm_id is not None
-        found[nic.vm_id].append((nic, network))
+        found[nic.vm_id].append((nic, networks[nic.network_id]))
     return found
 
 
