@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from native.model import SettingValue
@@ -97,19 +97,6 @@ class Settings:
         except KeyError:
             raise InvalidParameterValue(f"Configuration {name} does not exist") from None
 
-    def stored(
-        self, session: Session, name: str, *, scope: str = "global", scope_id: int = 0
-    ) -> str | None:
-        """The raw value stored at exactly this scope, or None when nothing is set there."""
-        row = session.scalars(
-            select(SettingValue).where(
-                SettingValue.name == name,
-                SettingValue.scope == scope,
-                SettingValue.scope_id == scope_id,
-            )
-        ).first()
-        return None if row is None else row.value
-
     def raw(
         self,
         session: Session,
@@ -122,7 +109,8 @@ class Settings:
         zone_id: int | None = None,
     ) -> str:
         """The effective raw value at the most specific scope given that the setting allows
-        (account, domain, storage pool, cluster, zone), then global, then the default."""
+        (account, domain, storage pool, cluster, zone), then global, then the default; all
+        the scopes are read in one query."""
         definition = self.definition(name)
         candidates = (
             ("account", account_id),
@@ -137,11 +125,22 @@ class Settings:
             if scope_id is not None and scope in definition.scopes
         ]
         lookups.append(("global", 0))
-        for scope, scope_id in lookups:
-            value = self.stored(session, name, scope=scope, scope_id=scope_id)
-            if value is not None:
-                return value
-        return definition.default
+        found = {
+            (row.scope, row.scope_id): row.value
+            for row in session.scalars(
+                select(SettingValue).where(
+                    SettingValue.name == name,
+                    or_(
+                        *(
+                            and_(SettingValue.scope == scope, SettingValue.scope_id == scope_id)
+                            for scope, scope_id in lookups
+                        )
+                    ),
+                )
+            )
+            if row.value is not None
+        }
+        return next((found[lookup] for lookup in lookups if lookup in found), definition.default)
 
     def get(self, session: Session, name: str, **scope: int | None) -> Any:
         """The effective typed value (see `raw`)."""
