@@ -100,6 +100,20 @@ def tag_set(tags: str | None) -> frozenset[str]:
     return frozenset(tag.strip() for tag in (tags or "").split(",") if tag.strip())
 
 
+def zone_pools(session: Session, *, zone_id: int, tags: frozenset[str]) -> list[StoragePool]:
+    """Up pools of the zone, of any scope, that carry every tag asked for, in id order."""
+    pools = session.scalars(
+        select(StoragePool)
+        .where(
+            StoragePool.removed.is_(None),
+            StoragePool.zone_id == zone_id,
+            StoragePool.status == "Up",
+        )
+        .order_by(StoragePool.id)
+    )
+    return [pool for pool in pools if tags <= tag_set(pool.tags)]
+
+
 def candidate_pools(
     session: Session, *, zone_id: int, cluster_id: int | None, tags: frozenset[str]
 ) -> list[StoragePool]:

@@ -374,7 +374,9 @@ class ListHosts(ListCommand, api="listHosts", response=HostResponse, since="1.0"
 
     def execute(self, ctx: CommandContext) -> ListResult:
         rows, count = self.page_of_query(ctx, self.query(), Host.id)
-        factors: capacity.FactorMemo = {}
+        factors = capacity.cluster_factors(
+            ctx.session, ctx.runtime.settings, cluster_ids={row.cluster_id for row in rows}
+        )
         return ListResult(
             [HostResponse.of(ctx.session, ctx.runtime, row, factors=factors) for row in rows],
             count,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from native.model import Cluster, Host, Pod, SettingValue, Zone
 from native.services import capacity
 from native.services.planner.request import HOST_AFFINITY, HOST_ANTI_AFFINITY, PlanContext
-from native.services.stores import candidate_pools, tag_set
+from native.services.stores import tag_set, zone_pools
 
 HostQuery = Select[Host]
 
@@ -118,23 +118,26 @@ class StorageTagsFilter(HostFilter, name="storagetags"):
     for the volumes still to be created."""
 
     def __init__(self) -> None:
-        self._by_cluster: dict[int, bool] = {}
+        self._roomy: set[int | None] | None = None
 
     def passes(self, ctx: PlanContext, host: Host) -> bool:
         if ctx.request.volume_bytes == 0:
             return True
-        if host.cluster_id not in self._by_cluster:
-            self._by_cluster[host.cluster_id] = any(
-                pool.used_bytes + ctx.request.volume_bytes
-                <= capacity.pool_limit(ctx.session, ctx.settings, pool)
-                for pool in candidate_pools(
-                    ctx.session,
-                    zone_id=ctx.request.zone_id,
-                    cluster_id=host.cluster_id,
-                    tags=ctx.request.storage_tags,
-                )
-            )
-        return self._by_cluster[host.cluster_id]
+        if self._roomy is None:
+            self._roomy = _scopes_with_room(ctx)
+        return None in self._roomy or host.cluster_id in self._roomy
+
+
+def _scopes_with_room(ctx: PlanContext) -> set[int | None]:
+    """The cluster ids (None: zone-wide) of the zone's pools with the storage tags and room
+    for the request's volume."""
+    pools = zone_pools(ctx.session, zone_id=ctx.request.zone_id, tags=ctx.request.storage_tags)
+    limits = capacity.pool_limits(ctx.session, ctx.settings, pools)
+    return {
+        pool.cluster_id
+        for pool in pools
+        if pool.used_bytes + ctx.request.volume_bytes <= limits[pool.id]
+    }
 
 
 class AffinityFilter(HostFilter, name="affinity"):

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from native.model import Host, VirtualMachine
 from native.services.errors import InsufficientCapacity
@@ -139,7 +139,8 @@ def plan(session: Session, settings: Settings, *, request: PlacementRequest) -> 
     query = base_query(ctx)
     for host_filter in filters:
         query = host_filter.narrow(ctx, query)
-    hosts = list(session.scalars(query.order_by(Host.id)))
+    hosts = list(session.scalars(query.options(selectinload(Host.cluster)).order_by(Host.id)))
+    ctx.read_factors(hosts)
     log.info("planner: %d hosts of zone %d pass the SQL conditions", len(hosts), request.zone_id)
     for host_filter in filters:
         before = len(hosts)

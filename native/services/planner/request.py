@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -49,6 +50,14 @@ class PlanContext:
     _limits: dict[int, capacity.HostLimits] = field(default_factory=dict)
     _factors: capacity.FactorMemo = field(default_factory=dict)
     _group_hosts: dict[str, frozenset[int] | None] = field(default_factory=dict)
+
+    def read_factors(self, hosts: Sequence[Host]) -> None:
+        """Read the overprovisioning factors of the hosts' clusters at once, for `limits`."""
+        self._factors.update(
+            capacity.cluster_factors(
+                self.session, self.settings, cluster_ids={host.cluster_id for host in hosts}
+            )
+        )
 
     def limits(self, host: Host) -> capacity.HostLimits:
         """The host's allocatable CPU and memory (its cluster's overprovisioning applied)."""
