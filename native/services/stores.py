@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import posixpath
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from native.drivers.hypervisor.base import DiskSpec, HostAccess
@@ -119,17 +119,8 @@ def candidate_pools(
 ) -> list[StoragePool]:
     """Up pools of the zone usable from the cluster (zone-wide, or that cluster's) that carry
     every tag asked for, in id order. With no cluster, zone-wide pools only."""
-    scope: ColumnElement[bool] = StoragePool.cluster_id.is_(None)
-    if cluster_id is not None:
-        scope = or_(scope, StoragePool.cluster_id == cluster_id)
-    pools = session.scalars(
-        select(StoragePool)
-        .where(
-            StoragePool.removed.is_(None),
-            StoragePool.zone_id == zone_id,
-            StoragePool.status == "Up",
-            scope,
-        )
-        .order_by(StoragePool.id)
-    )
-    return [pool for pool in pools if tags <= tag_set(pool.tags)]
+    return [
+        pool
+        for pool in zone_pools(session, zone_id=zone_id, tags=tags)
+        if pool.cluster_id in (None, cluster_id)
+    ]

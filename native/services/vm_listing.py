@@ -74,7 +74,8 @@ def list_query(
     include_destroyed: bool = False,
 ) -> Select[VirtualMachine]:
     """Live VMs matching the filter whose owners `owner` (a condition on Account and its
-    Domain) selects. Users see Destroyed VMs only with `allow.user.view.destroyed.vm`.
+    Domain; `true()` for every account) selects. Users see Destroyed VMs only with
+    `allow.user.view.destroyed.vm`.
 
     With `include_destroyed` every caller also sees the VMs destroyed (Destroyed, Expunging
     or already expunged) less than `destroyed.vm.view.duration` seconds ago, and no VM
