@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from native.model import Cluster, Host, Pod, StoragePool, Zone
 from native.services import capacity
@@ -139,3 +140,41 @@ def test_a_factor_memo_reads_a_clusters_factors_once(
         assert len(reads) == 2
         capacity.host_limits(session, runtime.settings, host)
         assert len(reads) == 4
+
+
+def test_factors_of_many_clusters_and_pools_come_from_their_own_scope_or_the_global_value(
+    database_url: str,
+) -> None:
+    runtime = make_runtime(database_url, msid="ms-1")
+    host_id, pool_id = _host_and_pool(runtime)
+    statements: list[str] = []
+    event.listen(
+        runtime.db.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+    )
+    with runtime.db.session() as session:
+        host = session.get(Host, host_id)
+        pool = session.get(StoragePool, pool_id)
+        assert host is not None and pool is not None
+        settings = runtime.settings
+        settings.set(
+            session, "cpu.overprovisioning.factor", "3", scope="cluster", scope_id=host.cluster_id
+        )
+        settings.set(session, "mem.overprovisioning.factor", "1.5")
+        settings.set(
+            session, "storage.overprovisioning.factor", "4", scope="storagepool", scope_id=pool.id
+        )
+        session.flush()
+        other = host.cluster_id + 1000
+        statements.clear()
+        factors = capacity.cluster_factors(session, settings, cluster_ids={host.cluster_id, other})
+        assert factors == {host.cluster_id: (3.0, 1.5), other: (1.0, 1.5)}
+        assert len(statements) == 4
+        assert capacity.host_limits(session, settings, host, memo=factors) == capacity.host_limits(
+            session, settings, host
+        )
+        statements.clear()
+        assert capacity.pool_limits(session, settings, [pool]) == {pool.id: 4000}
+        assert len(statements) == 2
+        assert capacity.pool_limits(session, settings, [pool])[pool.id] == capacity.pool_limit(
+            session, settings, pool
+        )
