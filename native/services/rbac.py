@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from native.model import RolePermission
@@ -42,6 +42,20 @@ def ordered_rules(session: Session, role_id: int) -> list[RolePermission]:
     )
 
 
+_RULES_OF_ROLE = (
+    select(RolePermission.rule, RolePermission.permission)
+    .where(RolePermission.role_id == bindparam("role_id"))
+    .order_by(RolePermission.sort_order, RolePermission.id)
+)
+
+
 def role_allows(session: Session, role_id: int, command: str) -> bool:
-    """The first matching rule decides; a command no rule matches is denied."""
-    return first_matching_permission(ordered_rules(session, role_id), command) == ALLOW
+    """The first matching rule decides; a command no rule matches is denied.
+
+    This runs on every call, and a role can hold hundreds of rules: the statement is built
+    once and reads (rule, permission) pairs, not rows.
+    """
+    for rule, permission in session.execute(_RULES_OF_ROLE, {"role_id": role_id}):
+        if rule_matches(rule, command):
+            return bool(permission == ALLOW)
+    return False

@@ -52,21 +52,37 @@ def new_encryption_key() -> str:
     return Fernet.generate_key().decode()
 
 
+OPENED_KEPT = 4096
+
+
 class SecretBox:
-    """Encrypts and decrypts secrets stored in the database with the server's key."""
+    """Encrypts and decrypts secrets stored in the database with the server's key.
+
+    Every signed request opens its caller's secret key, so `open` keeps up to
+    `OPENED_KEPT` recent answers: a sealed value always opens to the same plaintext under
+    one key, and the plaintext was in this process's memory anyway.
+    """
 
     def __init__(self, *, key: str) -> None:
         try:
             self._fernet = Fernet(key.encode())
         except (ValueError, binascii.Error) as exc:
             raise ValueError("the encryption key is not a valid Fernet key") from exc
+        self._opened: dict[str, str] = {}
 
     def seal(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
     def open(self, sealed: str) -> str:
         """The plaintext; ValueError if the value was sealed with another key or tampered with."""
+        opened = self._opened.get(sealed)
+        if opened is not None:
+            return opened
         try:
-            return self._fernet.decrypt(sealed.encode()).decode()
+            opened = self._fernet.decrypt(sealed.encode()).decode()
         except InvalidToken:
             raise ValueError("a stored secret cannot be decrypted with this server's key") from None
+        if len(self._opened) >= OPENED_KEPT:
+            self._opened.clear()
+        self._opened[sealed] = opened
+        return opened

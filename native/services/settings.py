@@ -11,13 +11,24 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from native.model import SettingValue
 from native.services.errors import InvalidParameterValue
 
 SCOPES = ("global", "zone", "cluster", "storagepool", "domain", "account")
+MOST_SPECIFIC_FIRST = SCOPES[::-1]
+NO_SCOPE = -1
+_SCOPED_VALUES = select(SettingValue.scope, SettingValue.scope_id, SettingValue.value).where(
+    SettingValue.name == bindparam("name"),
+    or_(
+        *(
+            and_(SettingValue.scope == scope, SettingValue.scope_id == bindparam(f"{scope}_id"))
+            for scope in MOST_SPECIFIC_FIRST
+        )
+    ),
+)
 
 
 def _parse_boolean(text: str) -> bool:
@@ -110,35 +121,27 @@ class Settings:
     ) -> str:
         """The effective raw value at the most specific scope given that the setting allows
         (account, domain, storage pool, cluster, zone), then global, then the default; all
-        the scopes are read in one query."""
+        the scopes are read by one statement, built once."""
         definition = self.definition(name)
-        candidates = (
-            ("account", account_id),
-            ("domain", domain_id),
-            ("storagepool", storagepool_id),
-            ("cluster", cluster_id),
-            ("zone", zone_id),
-        )
+        given = {
+            "account": account_id,
+            "domain": domain_id,
+            "storagepool": storagepool_id,
+            "cluster": cluster_id,
+            "zone": zone_id,
+        }
         lookups = [
             (scope, scope_id)
-            for scope, scope_id in candidates
-            if scope_id is not None and scope in definition.scopes
+            for scope in MOST_SPECIFIC_FIRST[:-1]
+            if (scope_id := given[scope]) is not None and scope in definition.scopes
         ]
         lookups.append(("global", 0))
-        found = {
-            (row.scope, row.scope_id): row.value
-            for row in session.scalars(
-                select(SettingValue).where(
-                    SettingValue.name == name,
-                    or_(
-                        *(
-                            and_(SettingValue.scope == scope, SettingValue.scope_id == scope_id)
-                            for scope, scope_id in lookups
-                        )
-                    ),
-                )
-            )
-            if row.value is not None
+        binds = {f"{scope}_id": NO_SCOPE for scope in MOST_SPECIFIC_FIRST}
+        binds.update({f"{scope}_id": scope_id for scope, scope_id in lookups})
+        found: dict[tuple[str, int], str] = {
+            (scope, scope_id): value
+            for scope, scope_id, value in session.execute(_SCOPED_VALUES, {"name": name, **binds})
+            if value is not None
         }
         return next((found[lookup] for lookup in lookups if lookup in found), definition.default)
 
