@@ -239,8 +239,12 @@ class ListOwnedCommand(ListInDomainCommand):
     )
 
     def owner_clause(self, ctx: CommandContext) -> ColumnElement[bool]:
-        """The condition on `Account` joined with its `Domain` selecting whose resources to list."""
+        """The condition on `Account` joined with its `Domain` selecting whose resources to list
+        (the caller naming its own account costs no query)."""
         account = None
+        domain_id = ctx.caller.domain_id if self.domainid is None else self.domainid.id
+        if self.account == ctx.caller.account_name and domain_id == ctx.caller.domain_id:
+            return Account.id == ctx.caller.account_id
         if self.account is not None:
             domain = self.domainid or ctx.session.get(Domain, ctx.caller.domain_id)
             assert domain is not None

@@ -232,10 +232,6 @@ def _peer(ctx: QueryContext, pair: Mapping[str, Any], *, group: Mapping[str, Any
     return Peer(uuid=str(peer["id"]), account=str(peer["account"]), name=str(peer["name"]))
 
 
-def _own(ctx: QueryContext) -> dict[str, Any]:
-    return {"account": ctx.caller.account_name, "domainid": ctx.caller.domain_uuid}
-
-
 def _group_by_id(ctx: QueryContext, group_id: str) -> dict[str, Any]:
     uuid = ctx.ids.uuid(GROUP, group_id)
     try:
@@ -258,7 +254,6 @@ def _group_by_name(ctx: QueryContext, name: str) -> dict[str, Any]:
                 "securitygroup",
                 vpcid=vpc_uuid,
                 securitygroupname=name,
-                **_own(ctx),
             )
             if row.get("name") == name
         ]
@@ -407,11 +402,9 @@ class Renderer:
 
 
 def _vpc_groups(ctx: QueryContext) -> list[dict[str, Any]]:
-    return [
-        row
-        for row in ctx.listing("listSecurityGroups", "securitygroup", **_own(ctx))
-        if row.get("vpcid")
-    ]
+    """The caller's own VPC groups (a native list without `account` or `listall` lists only
+    the caller's account, whatever its role)."""
+    return [row for row in ctx.listing("listSecurityGroups", "securitygroup") if row.get("vpcid")]
 
 
 # Groups

@@ -138,6 +138,8 @@ def _tag_responses(
 
 
 def _accounts(session: Session, ids: set[int]) -> dict[int, Account]:
+    if not ids:
+        return {}
     return {
         account.id: account
         for account in session.scalars(select(Account).where(Account.id.in_(ids)))
@@ -150,10 +152,14 @@ def rule_responses(
     """Responses for rules by rule id, with their peers and tags, in a fixed number of
     queries."""
     peer_ids = {rule.allowed_group_id for rule in rules if rule.allowed_group_id is not None}
-    peers = {
-        peer.id: peer
-        for peer in session.scalars(select(SecurityGroup).where(SecurityGroup.id.in_(peer_ids)))
-    }
+    peers = (
+        {
+            peer.id: peer
+            for peer in session.scalars(select(SecurityGroup).where(SecurityGroup.id.in_(peer_ids)))
+        }
+        if peer_ids
+        else {}
+    )
     owners = _accounts(session, {peer.account_id for peer in peers.values()})
     tagged = _tag_responses(
         session, resource_type="SecurityGroupRule", ids=[rule.id for rule in rules]
