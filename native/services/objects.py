@@ -32,7 +32,7 @@ from native.drivers.objectstore.base import (
     Readable,
 )
 from native.model import Account, Bucket, ObjectStoragePool, S3Object, utcnow
-from native.services import limits, s3_encryption, s3_lock
+from native.services import limits, s3_encryption, s3_lock, s3_tagging
 from native.services.buckets import ENABLED, SUSPENDED
 from native.services.errors import (
     InvalidParameterValue,
@@ -130,6 +130,7 @@ class ObjectVersion:
     last_modified: dt.datetime
     meta: ObjectMeta
     encryption: str | None = None
+    tag_count: int = 0
 
     @classmethod
     def of(cls, row: S3Object) -> ObjectVersion:
@@ -143,6 +144,7 @@ class ObjectVersion:
             last_modified=row.last_modified,
             meta=ObjectMeta.from_json(row.meta),
             encryption=s3_encryption.algorithm_of(row.encryption),
+            tag_count=len(s3_tagging.load_tags(row.tags)),
         )
 
 
@@ -257,14 +259,17 @@ def _charge(session: Session, runtime: Runtime, bucket: Bucket, *, delta: int, c
     (quota and limits checked for growth)."""
     if delta > 0 and bucket.quota is not None and bucket.size + delta > bucket.quota:
         raise QuotaExceeded(f"The write would exceed the quota of bucket {bucket.name}")
-    owner = session.get(Account, bucket.account_id)
-    assert owner is not None
-    resource = limits.ResourceType.SECONDARY_STORAGE
-    if delta > 0:
-        limits.consume(session, runtime.settings, account=owner, resource=resource, amount=delta)
-    elif delta < 0:
-        limits.release(session, account=owner, resource=resource, amount=-delta)
-    bucket.size += delta
+    if delta != 0:
+        owner = session.get(Account, bucket.account_id)
+        assert owner is not None
+        resource = limits.ResourceType.SECONDARY_STORAGE
+        if delta > 0:
+            limits.consume(
+                session, runtime.settings, account=owner, resource=resource, amount=delta
+            )
+        else:
+            limits.release(session, account=owner, resource=resource, amount=-delta)
+        bucket.size += delta
     bucket.object_count += count
 
 
@@ -397,12 +402,16 @@ def commit_put(
     with the bucket's default object-lock retention; the data path it made unreachable."""
     bucket = locked_bucket(session, bucket_id)
     freed = None
+    delta, count = size, 1
     version_id = _new_version_id() if bucket.versioning == ENABLED else NULL_VERSION
     if version_id == NULL_VERSION:
         replaced = _version_row(session, bucket.id, key, NULL_VERSION)
         if replaced is not None:
-            freed = _remove_row(session, runtime, bucket, replaced)
-    _charge(session, runtime, bucket, delta=size, count=1)
+            session.execute(delete(S3Object).where(S3Object.id == replaced.id))
+            freed = replaced.storage_path
+            if not replaced.delete_marker:
+                delta, count = size - replaced.size, 0
+    _charge(session, runtime, bucket, delta=delta, count=count)
     row = S3Object(
         bucket_id=bucket.id,
         key=key,

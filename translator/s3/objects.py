@@ -14,7 +14,7 @@ from typing import cast
 
 from gateway.s3 import errors as s3
 from gateway.s3.addressing import CopySource, parse_copy_source
-from native.api.objects import ObjectData, ObjectMeta, ObjectVersion, Readable
+from native.api.objects import InvalidRange, ObjectData, ObjectMeta, ObjectVersion, Readable
 from native.services.errors import CloudError
 from translator.s3.access import acl_spec
 from translator.s3.conditions import Preconditions, byte_range
@@ -112,23 +112,30 @@ def _chunks(data: ObjectData) -> Iterator[bytes]:
 
 
 def get_object(ctx: S3Context, params: Params) -> Output:
-    bucket, key = str(params["Bucket"]), str(params["Key"])
-    version = _head(ctx, bucket, key, text(params, "VersionId"))
-    Preconditions.of(params).check(version, not_modified=s3.NotModified)
-    tag_count = ctx.api.object_tag_count(
-        ctx.caller, bucket=bucket, key=key, version_id=version.version_id
-    )
-    data = ctx.api.get_object(
-        ctx.caller,
-        bucket=bucket,
-        key=key,
-        version_id=version.version_id,
-        byte_range=byte_range(text(params, "Range")),
-        current=text(params, "VersionId") is None,
-    )
+    """One read of the version and its bytes; the preconditions are checked on what was
+    read (before an unsatisfiable range, as RFC 9110 orders them)."""
+    bucket, key, asked = str(params["Bucket"]), str(params["Key"]), text(params, "VersionId")
+    preconditions = Preconditions.of(params)
+    try:
+        data = ctx.api.get_object(
+            ctx.caller,
+            bucket=bucket,
+            key=key,
+            version_id=asked,
+            byte_range=byte_range(text(params, "Range")),
+            current=asked is None,
+        )
+    except InvalidRange:
+        preconditions.check(_head(ctx, bucket, key, asked), not_modified=s3.NotModified)
+        raise
+    try:
+        preconditions.check(data.version, not_modified=s3.NotModified)
+    except s3.S3Error:
+        data.body.close()
+        raise
     output = _described(data.version, params)
     output["ContentLength"] = data.length
-    output["TagCount"] = tag_count or None
+    output["TagCount"] = data.version.tag_count or None
     if text(params, "Range") is not None and byte_range(text(params, "Range")) is not None:
         output["ContentRange"] = f"bytes {data.start}-{data.end}/{data.version.size}"
     output["Body"] = _chunks(data)

@@ -169,6 +169,23 @@ def test_overwrite_replaces_data_and_usage(world: World) -> None:
     assert (usage.size, usage.object_count) == (0, 0)
 
 
+def test_an_overwrite_is_charged_only_what_it_grows(world: World) -> None:
+    bucket = world.bucket()
+    put(world, bucket, "k", b"x" * 100)
+    with world.runtime.db.session() as session:
+        row = session.get(Bucket, bucket.id)
+        assert row is not None
+        row.quota = 100
+    put(world, bucket, "k", b"y" * 100)
+    with pytest.raises(objects.QuotaExceeded):
+        put(world, bucket, "k", b"z" * 101)
+    assert read(world, bucket, "k") == b"y" * 100
+    usage = world.refreshed(bucket)
+    assert (usage.size, usage.object_count) == (100, 1)
+    assert world.secondary_count() == 100
+    assert len(world.files()) == 1
+
+
 def test_listing_with_prefix_delimiter_and_markers(world: World) -> None:
     bucket = world.bucket()
     keys = ["a", "a b", "a/1", "a/2", "a/x/3", "b/1", "b0", "c", "é", "ü/1", "Z", "a "]

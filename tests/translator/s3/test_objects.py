@@ -93,6 +93,13 @@ def test_ranges(s3: Any, bucket: str) -> None:
         s3.get_object(Bucket=bucket, Key="r", Range="bytes=5000-6000")
     assert error_code(unsatisfiable) == "InvalidRange"
     assert status_of(unsatisfiable) == 416
+    etag = s3.head_object(Bucket=bucket, Key="r")["ETag"]
+    with pytest.raises(ClientError) as unchanged:
+        s3.get_object(Bucket=bucket, Key="r", Range="bytes=5000-6000", IfNoneMatch=etag)
+    assert status_of(unchanged) == 304
+    with pytest.raises(ClientError) as failed:
+        s3.get_object(Bucket=bucket, Key="r", Range="bytes=5000-6000", IfMatch='"0000"')
+    assert status_of(failed) == 412
 
 
 def test_conditional_reads(s3: Any, bucket: str) -> None:
