@@ -141,7 +141,8 @@ class QueryContext:
         return body if job_id is None else self.wait(str(job_id), command=command)
 
     def wait(self, job_id: str, *, command: str) -> Tree:
-        """The result of a finished job (NativeFailure if it failed)."""
+        """The result of a finished job (NativeFailure if it failed); woken the moment the
+        job ends in this process, else polled with a growing interval."""
         delay = JOB_POLL_START
         deadline = time.monotonic() + JOB_TIMEOUT
         while True:
@@ -159,7 +160,7 @@ class QueryContext:
                 )
             if time.monotonic() > deadline:
                 raise NativeFailure(command=command, errorcode=530, text="job timed out")
-            time.sleep(delay)
+            self.dispatcher.await_job(job_id, timeout=delay)
             delay = min(delay * 2, JOB_POLL_MAX)
 
     def listing(self, command: str, key: str, /, **params: NativeValue) -> list[dict[str, Any]]:

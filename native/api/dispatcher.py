@@ -30,6 +30,7 @@ from native.services.errors import (
     UnsupportedAction,
 )
 from native.services.events import record_event
+from native.services.job_completions import JobCompletions
 from native.services.rbac import role_allows
 from native.services.runtime import Runtime
 
@@ -65,6 +66,7 @@ class Dispatcher:
     def __init__(self, *, runtime: Runtime, registry: Registry = REGISTRY) -> None:
         self.runtime = runtime
         self.registry = registry
+        self.completions = JobCompletions()
 
     def permitted(self, session: Session, caller: Caller, command: type[Command]) -> bool:
         """Whether the caller's role type and role rules both allow the command."""
@@ -210,8 +212,19 @@ class Dispatcher:
             stored[key] = self.runtime.secrets.open(stored[key])
         return stored
 
+    def await_job(self, job_id: str, *, timeout: float) -> bool:
+        """Block until the job ends in this process (its outcome stored) or `timeout`
+        seconds pass; whether it ended here. A job another server runs never ends here."""
+        return self.completions.wait(job_id, timeout=timeout)
+
     def run_job(self, job_id: str) -> None:
         """Run a job this server has claimed, and store its outcome. Never raises."""
+        try:
+            self._run_job(job_id)
+        finally:
+            self.completions.ended(job_id)
+
+    def _run_job(self, job_id: str) -> None:
         with self.runtime.db.session(write=False) as session:
             job = session.scalars(select(AsyncJob).where(AsyncJob.uuid == job_id)).one()
             user = session.get(User, job.user_id)

@@ -85,7 +85,9 @@ def test_a_successful_job_stores_its_result_atomically(dispatcher: Dispatcher) -
     job_id = dispatcher.call(command="deleteDomain", params={"id": domain_id}, caller=admin).body[
         "jobid"
     ]
+    assert dispatcher.await_job(job_id, timeout=0) is False
     run_queued_job(dispatcher)
+    assert dispatcher.await_job(job_id, timeout=0) is True
     job = dispatcher.call(
         command="queryAsyncJobResult", params={"jobid": job_id}, caller=admin
     ).body
