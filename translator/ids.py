@@ -1,16 +1,22 @@
 """AWS ids ↔ native UUIDs, read from the `aws_id` table that native inserts fill.
 
-This is the only state the AWS translators keep, and they only read it: every id is made in
-the transaction that creates its resource (`native.model.aws_ids`). An id of the wrong form
-raises the kind's `.Malformed` error, an unknown one its `.NotFound` error.
+This is the only state the AWS translators keep: every resource id is made in the
+transaction that creates its resource (`native.model.aws_ids`). An id of the wrong form
+raises the kind's `.Malformed` error, an unknown one its `.NotFound` error. The one row
+kind the translator writes itself is a RunInstances `ClientToken`, another AWS key of the
+instances it launched (`remember_launch`, `launched`), so that a retry finds them by index
+rather than by listing every instance.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from native.model import AWS_ID_KINDS, AwsId
 from native.model.aws_ids import account_number
@@ -27,6 +33,10 @@ def _pattern(prefix: str) -> re.Pattern[str]:
 PATTERNS = {kind.name: _pattern(kind.prefix) for kind in AWS_ID_KINDS.values()}
 
 aws_account_id = account_number
+log = logging.getLogger(__name__)
+
+CLIENT_TOKEN = "client-token"
+LAUNCH_INDEX_DIGITS = 5
 
 
 class AwsIds:
@@ -100,3 +110,41 @@ class AwsIds:
         if found is None:
             raise InternalError(f"the {kind} {uuid} has no AWS id")
         return found
+
+    def remember_launch(self, *, account_uuid: str, token: str, uuids: Sequence[str]) -> None:
+        """Record that `token` launched the instances `uuids` (in launch-index order) for the
+        account, in place of an earlier launch whose instances are gone. When a concurrent
+        launch with the same token records first, it keeps the token."""
+        key = _launch_key(account_uuid, token)
+        try:
+            with self.db.session() as session:
+                session.execute(
+                    delete(AwsId).where(
+                        AwsId.kind == CLIENT_TOKEN, AwsId.aws_id.startswith(key, autoescape=True)
+                    )
+                )
+                session.add_all(
+                    AwsId(
+                        aws_id=f"{key}{index:0{LAUNCH_INDEX_DIGITS}d}", kind=CLIENT_TOKEN, uuid=uuid
+                    )
+                    for index, uuid in enumerate(uuids)
+                )
+        except IntegrityError:
+            log.info("a concurrent launch recorded client token %s first", key)
+
+    def launched(self, *, account_uuid: str, token: str) -> list[str]:
+        """The instances `token` launched for the account, in launch-index order; [] if none."""
+        key = _launch_key(account_uuid, token)
+        with self.db.session(write=False) as session:
+            rows = session.execute(
+                select(AwsId.aws_id, AwsId.uuid).where(
+                    AwsId.kind == CLIENT_TOKEN, AwsId.aws_id.startswith(key, autoescape=True)
+                )
+            ).all()
+        return [uuid for _, uuid in sorted(rows)]
+
+
+def _launch_key(account_uuid: str, token: str) -> str:
+    """The `aws_id` prefix of one account's token: a digest, so that any token (up to 64
+    characters) and a launch index fit the 32-character column."""
+    return f"ct-{hashlib.sha256(f'{account_uuid}:{token}'.encode()).hexdigest()[:24]}"

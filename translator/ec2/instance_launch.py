@@ -257,6 +257,8 @@ def resolve(ctx: QueryContext, params: Params) -> Launch:
 
 def _launch_details(params: Params, reservation: str, index: int) -> dict[str, str]:
     extra = {views.DETAIL_RESERVATION: reservation, views.DETAIL_LAUNCH_INDEX: str(index)}
+    if params.get("ClientToken"):
+        extra[views.DETAIL_CLIENT_TOKEN] = str(params["ClientToken"])
     if params.get("DisableApiStop"):
         extra[views.DETAIL_DISABLE_STOP] = "true"
     behavior = params.get("InstanceInitiatedShutdownBehavior")
@@ -358,8 +360,6 @@ def _finish(
     added = {views.DETAIL_DELETE_ON_TERMINATION: ",".join(doomed)} if doomed else {}
     if launch.public_network is not None:
         added[views.DETAIL_PUBLIC_IP] = _public_address(ctx, launch, launched, uuid)
-    if params.get("ClientToken"):
-        added[views.DETAIL_CLIENT_TOKEN] = str(params["ClientToken"])
     if added:
         _add_details(ctx, uuid, added)
     tag_resources(ctx, resource_type="volume", uuids=volume_uuids, tags=volume_tags)
@@ -405,11 +405,13 @@ def _answer(ctx: QueryContext, reservation: str, uuids: Sequence[str]) -> Output
 
 
 def _earlier(ctx: QueryContext, token: str) -> list[dict[str, Any]]:
-    return [
-        vm
-        for vm in views.list_vms(ctx)
-        if views.details(vm).get(views.DETAIL_CLIENT_TOKEN) == token
-    ]
+    """The instances an earlier RunInstances of the caller's account launched with `token`
+    ([] if none, or if they are gone for good)."""
+    uuids = ctx.ids.launched(account_uuid=ctx.caller.account_uuid, token=token)
+    try:
+        return views.list_vms(ctx, uuids)
+    except ID_ERRORS["instance"].not_found:
+        return []
 
 
 @runs("deployVirtualMachine")
@@ -431,4 +433,8 @@ def run_instances(ctx: QueryContext, params: Params) -> Output:
     except (AwsError, NativeFailure):
         launched.discard()
         raise
+    if token:
+        ctx.ids.remember_launch(
+            account_uuid=ctx.caller.account_uuid, token=str(token), uuids=launched.vms
+        )
     return _answer(ctx, reservation, launched.vms)

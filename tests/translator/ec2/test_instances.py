@@ -82,6 +82,28 @@ def test_client_token_is_idempotent(site: Ec2Site) -> None:
     assert len(found["Instances"]) == 1
 
 
+def test_client_token_is_kept_per_account_for_the_whole_reservation(
+    site: Ec2Site,
+    admin: CloudStack,
+    alto_server: AltoServer,
+    ec2_zone: SimZone,
+    ec2_template: dict[str, Any],
+    ec2_offering: dict[str, Any],
+) -> None:
+    first = site.run(ClientToken="token-2", MinCount=2, MaxCount=2)
+    again = site.run(ClientToken="token-2", MinCount=2, MaxCount=2)
+    assert [(i["InstanceId"], i["AmiLaunchIndex"]) for i in again["Instances"]] == [
+        (i["InstanceId"], i["AmiLaunchIndex"]) for i in first["Instances"]
+    ]
+    other = new_account(admin, endpoint=alto_server.endpoint)
+    stranger = ec2_site(alto_server, other, ec2_zone, ec2_template, ec2_offering)
+    theirs = stranger.run(ClientToken="token-2")
+    assert theirs["ReservationId"] != first["ReservationId"]
+    assert theirs["Instances"][0]["InstanceId"] not in {
+        i["InstanceId"] for i in first["Instances"]
+    }
+
+
 def test_max_count_within_limit_and_min_count_beyond(site: Ec2Site, admin: CloudStack) -> None:
     admin.updateResourceLimit(
         account=site.tenant.name, domainid=site.tenant.domainid, resourcetype=0, max=2
