@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,15 +68,19 @@ class ResourceType(enum.Enum):
         raise ValueError(text)
 
 
+_EXPLICIT_LIMIT = select(ResourceLimit.max).where(
+    ResourceLimit.owner_type == bindparam("owner_type"),
+    ResourceLimit.owner_id == bindparam("owner_id"),
+    ResourceLimit.resource_type == bindparam("resource"),
+)
+
+
 def explicit_limit(
     session: Session, *, owner_type: str, owner_id: int, resource: ResourceType
 ) -> int | None:
     return session.scalar(
-        select(ResourceLimit.max).where(
-            ResourceLimit.owner_type == owner_type,
-            ResourceLimit.owner_id == owner_id,
-            ResourceLimit.resource_type == resource.label,
-        )
+        _EXPLICIT_LIMIT,
+        {"owner_type": owner_type, "owner_id": owner_id, "resource": resource.label},
     )
 
 
@@ -229,6 +233,19 @@ def ensure_all_count_rows(session: Session) -> None:
     session.flush()
 
 
+_ADD = (
+    update(ResourceCount)
+    .where(
+        ResourceCount.owner_type == bindparam("the_owner_type"),
+        ResourceCount.owner_id == bindparam("the_owner_id"),
+        ResourceCount.resource_type == bindparam("the_resource"),
+    )
+    .values(count=ResourceCount.count + bindparam("amount"))
+    .execution_options(synchronize_session=False)
+)
+_ADD_WITHIN = _ADD.where(ResourceCount.count + bindparam("amount") <= bindparam("ceiling"))
+
+
 def _add(
     session: Session,
     *,
@@ -238,20 +255,22 @@ def _add(
     amount: int,
     limit: int,
 ) -> bool:
+    """Move the owner's count by `amount` unless that passes `limit` (-1: none); whether it
+    moved. The count row is made only when the update finds none, so the usual case is one
+    statement."""
+    within = limit >= 0 and amount > 0
+    statement = _ADD_WITHIN if within else _ADD
+    binds = {
+        "the_owner_type": owner_type,
+        "the_owner_id": owner_id,
+        "the_resource": resource.label,
+        "amount": amount,
+        "ceiling": limit * resource.unit,
+    }
+    if session.execute(statement, binds).rowcount == 1:  # type: ignore[attr-defined]
+        return True
     ensure_count_row(session, owner_type=owner_type, owner_id=owner_id, resource=resource)
-    statement = update(ResourceCount).where(
-        ResourceCount.owner_type == owner_type,
-        ResourceCount.owner_id == owner_id,
-        ResourceCount.resource_type == resource.label,
-    )
-    if limit >= 0 and amount > 0:
-        statement = statement.where(ResourceCount.count + amount <= limit * resource.unit)
-    result = session.execute(
-        statement.values(count=ResourceCount.count + amount).execution_options(
-            synchronize_session=False
-        )
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(session.execute(statement, binds).rowcount == 1)  # type: ignore[attr-defined]
 
 
 def ancestors(session: Session, domain: Domain) -> list[Domain]:
