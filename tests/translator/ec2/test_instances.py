@@ -82,26 +82,30 @@ def test_client_token_is_idempotent(site: Ec2Site) -> None:
     assert len(found["Instances"]) == 1
 
 
-def test_client_token_is_kept_per_account_for_the_whole_reservation(
-    site: Ec2Site,
+@pytest.fixture
+def stranger(
     admin: CloudStack,
     alto_server: AltoServer,
     ec2_zone: SimZone,
     ec2_template: dict[str, Any],
     ec2_offering: dict[str, Any],
+) -> Ec2Site:
+    """The site of a second account, made for the test."""
+    other = new_account(admin, endpoint=alto_server.endpoint)
+    return ec2_site(alto_server, other, ec2_zone, ec2_template, ec2_offering)
+
+
+def test_client_token_is_kept_per_account_for_the_whole_reservation(
+    site: Ec2Site, stranger: Ec2Site
 ) -> None:
     first = site.run(ClientToken="token-2", MinCount=2, MaxCount=2)
     again = site.run(ClientToken="token-2", MinCount=2, MaxCount=2)
     assert [(i["InstanceId"], i["AmiLaunchIndex"]) for i in again["Instances"]] == [
         (i["InstanceId"], i["AmiLaunchIndex"]) for i in first["Instances"]
     ]
-    other = new_account(admin, endpoint=alto_server.endpoint)
-    stranger = ec2_site(alto_server, other, ec2_zone, ec2_template, ec2_offering)
     theirs = stranger.run(ClientToken="token-2")
     assert theirs["ReservationId"] != first["ReservationId"]
-    assert theirs["Instances"][0]["InstanceId"] not in {
-        i["InstanceId"] for i in first["Instances"]
-    }
+    assert theirs["Instances"][0]["InstanceId"] not in {i["InstanceId"] for i in first["Instances"]}
 
 
 def test_max_count_within_limit_and_min_count_beyond(site: Ec2Site, admin: CloudStack) -> None:
@@ -330,16 +334,9 @@ def test_unknown_and_malformed_ids(site: Ec2Site) -> None:
 
 
 def test_tenant_isolation(
-    site: Ec2Site,
-    admin: CloudStack,
-    alto_server: AltoServer,
-    ec2_zone: SimZone,
-    ec2_template: dict[str, Any],
-    ec2_offering: dict[str, Any],
+    site: Ec2Site, stranger: Ec2Site, alto_server: AltoServer, ec2_zone: SimZone
 ) -> None:
     instance_id = site.run()["Instances"][0]["InstanceId"]
-    other = new_account(admin, endpoint=alto_server.endpoint)
-    stranger = ec2_site(alto_server, other, ec2_zone, ec2_template, ec2_offering)
     assert stranger.ec2.describe_instances()["Reservations"] == []
     for action in (
         stranger.ec2.describe_instances,
@@ -361,7 +358,7 @@ def test_tenant_isolation(
         with pytest.raises(ClientError) as error:
             stranger.run(**change)
         assert _code(error) == code
-    assert other.client().listVirtualMachines(listall=True) == {}
+    assert stranger.tenant.client().listVirtualMachines(listall=True) == {}
 
 
 def test_associate_public_ip_address(site: Ec2Site, ec2_zone: SimZone) -> None:
