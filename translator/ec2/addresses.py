@@ -2,8 +2,8 @@
 DescribeAddressesAttribute, on native public IPs and static NAT.
 
 An Elastic IP is a portable native public IP of the caller's account (`associateIpAddress
-isportable=true`), allocated to the caller's default VPC, which AllocateAddress starts
-first so that the address never becomes the VPC's source NAT IP. Its AllocationId is the
+isportable=true`), allocated to the caller's default VPC in the VPC's own zone, where
+AllocateAddress starts the VPC first so that the address never becomes its source NAT IP. Its AllocationId is the
 AWS id (`eipalloc-`) of the public IP row. Source NAT and system addresses are not Elastic
 IPs: they are never listed, associated or released here.
 
@@ -189,11 +189,14 @@ def _check_allocation_params(params: Params, *, region: str) -> None:
 
 
 def _started_vpc(ctx: QueryContext) -> str:
-    """The caller's default VPC (made if missing), started so that it has its source NAT IP
-    and the next IP allocated to it is an Elastic IP."""
+    """The caller's default VPC (made if missing), started in its own zone so that it has
+    its source NAT IP there and the next IP allocated to it is an Elastic IP."""
     vpc_uuid = default_vpc(ctx, create=True)
     assert vpc_uuid is not None
-    source_nat = ctx.call("listPublicIpAddresses", vpcid=vpc_uuid, issourcenat=True)
+    [vpc] = ctx.call("listVPCs", id=vpc_uuid)["vpc"]
+    source_nat = ctx.call(
+        "listPublicIpAddresses", vpcid=vpc_uuid, issourcenat=True, zoneid=str(vpc["zoneid"])
+    )
     if not source_nat.get("publicipaddress"):
         ctx.run("restartVPC", id=vpc_uuid)
     return vpc_uuid

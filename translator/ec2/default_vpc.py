@@ -1,16 +1,20 @@
-"""Each account's default VPC and its default subnet, as EC2 users expect them.
+"""Each account's default VPC and its default subnets, as EC2 users expect them.
 
-The default VPC is the account's native VPC named `default` (172.31.0.0/16, the default VPC
-offering) with an internet gateway attached, so its main route table sends `0.0.0.0/0` out
-through it, and its default subnet the tier named `default` (172.31.0.0/20, open ACL). A native
-VPC lives in one zone, so the default VPC is in one zone too: the first enabled Advanced zone,
-unless the caller names another when it is first made. It is made by the first EC2 call that
-needs it (RunInstances without a subnet, CreateSecurityGroup without a VPC, AllocateAddress,
-CreateDefaultVpc); Describe calls never make it.
+The default VPC is the account's native VPC named `default` (172.31.0.0/16) with an internet
+gateway attached, so its main route table sends `0.0.0.0/0` out through it. It is made with
+the region-level VPC offering (`ec2_vpc_offering`), so it spans every zone: each availability
+zone's default subnet is its tier named `default` there, a /20 of 172.31.0.0/16 (the first
+free one, 172.31.0.0/20, 172.31.16.0/20…) with an open ACL. The VPC is made by the first
+EC2 call that needs it (RunInstances without a subnet, CreateSecurityGroup without a VPC,
+AllocateAddress, CreateDefaultVpc), with the default subnet of the zone that call is about
+(else the first enabled Advanced zone); another zone's default subnet is made the first
+time a call needs it there (RunInstances into that zone without a subnet, or
+CreateDefaultSubnet). Describe calls never make either.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from translator.context import QueryContext
@@ -18,14 +22,32 @@ from translator.errors import AwsError
 
 DEFAULT_NAME = "default"
 DEFAULT_VPC_CIDR = "172.31.0.0/16"
-DEFAULT_SUBNET = {"gateway": "172.31.0.1", "netmask": "255.255.240.0"}
-DEFAULT_SUBNET_CIDR = "172.31.0.0/20"
+DEFAULT_SUBNET_PREFIX = 20
 TIER_OFFERING = "DefaultIsolatedNetworkOfferingForVpcNetworks"
 OPEN_ACL = "default_allow"
 
 
 class DefaultVpcUnavailable(AwsError):
     code = "DefaultVpcDoesNotExist"
+
+
+class DefaultSubnetExists(AwsError):
+    code = "DefaultSubnetAlreadyExistsInAvailabilityZone"
+
+
+class NoRoomForDefaultSubnet(AwsError):
+    code = "InvalidSubnet.Conflict"
+
+
+def ec2_vpc_offering(ctx: QueryContext) -> str:
+    """The uuid of the VPC offering EC2 VPCs are made with: the first one whose VPCs span
+    zones (`supportsregionLevelvpc`), else the default one (DefaultVpcDoesNotExist if none)."""
+    offerings = ctx.listing("listVPCOfferings", "vpcoffering")
+    spanning = [row for row in offerings if row.get("supportsregionLevelvpc")]
+    chosen = spanning or [row for row in offerings if row.get("isdefault")]
+    if not chosen:
+        raise DefaultVpcUnavailable("There is no VPC offering for EC2 VPCs.")
+    return str(chosen[0]["id"])
 
 
 def _own_default(ctx: QueryContext) -> dict[str, Any] | None:
@@ -48,22 +70,18 @@ def _first_advanced_zone(ctx: QueryContext) -> str:
 
 
 def _create(ctx: QueryContext, *, zone_uuid: str) -> str:
-    offerings = ctx.listing("listVPCOfferings", "vpcoffering", isdefault=True)
-    if not offerings:
-        raise DefaultVpcUnavailable("There is no default VPC offering.")
-    offering = offerings[0]
     vpc = ctx.run(
         "createVPC",
         zoneid=zone_uuid,
         name=DEFAULT_NAME,
         displaytext="Default VPC",
         cidr=DEFAULT_VPC_CIDR,
-        vpcofferingid=str(offering["id"]),
+        vpcofferingid=ec2_vpc_offering(ctx),
         start=False,
     )["vpc"]
     vpc_uuid = str(vpc["id"])
     _attach_gateway(ctx, vpc_uuid=vpc_uuid)
-    _create_subnet(ctx, vpc_uuid=vpc_uuid, zone_uuid=zone_uuid)
+    _create_subnet(ctx, vpc=vpc, zone_uuid=zone_uuid)
     return vpc_uuid
 
 
@@ -73,7 +91,20 @@ def _attach_gateway(ctx: QueryContext, *, vpc_uuid: str) -> None:
     ctx.call("attachInternetGateway", id=str(gateway["id"]), vpcid=vpc_uuid)
 
 
-def _create_subnet(ctx: QueryContext, *, vpc_uuid: str, zone_uuid: str) -> str:
+def _free_block(vpc: dict[str, Any]) -> ipaddress.IPv4Network:
+    taken = [
+        ipaddress.IPv4Network(str(t["cidr"])) for t in vpc.get("network") or [] if t.get("cidr")
+    ]
+    for block in ipaddress.IPv4Network(DEFAULT_VPC_CIDR).subnets(new_prefix=DEFAULT_SUBNET_PREFIX):
+        if not any(block.overlaps(other) for other in taken):
+            return block
+    raise NoRoomForDefaultSubnet(
+        f"The default VPC has no free /{DEFAULT_SUBNET_PREFIX} left for a default subnet."
+    )
+
+
+def _create_subnet(ctx: QueryContext, *, vpc: dict[str, Any], zone_uuid: str) -> str:
+    block = _free_block(vpc)
     offerings = ctx.listing("listNetworkOfferings", "networkoffering", name=TIER_OFFERING)
     acls = [
         acl
@@ -85,17 +116,19 @@ def _create_subnet(ctx: QueryContext, *, vpc_uuid: str, zone_uuid: str) -> str:
         name=DEFAULT_NAME,
         displaytext="Default subnet",
         zoneid=zone_uuid,
-        vpcid=vpc_uuid,
+        vpcid=str(vpc["id"]),
         networkofferingid=str(offerings[0]["id"]),
         aclid=str(acls[0]["id"]) if acls else None,
-        **DEFAULT_SUBNET,
+        gateway=str(block.network_address + 1),
+        netmask=str(block.netmask),
     )["network"]
     return str(network["id"])
 
 
 def default_vpc(ctx: QueryContext, *, create: bool, zone_uuid: str | None = None) -> str | None:
-    """The native uuid of the caller's default VPC; with `create`, made (in `zone_uuid`, else
-    the first enabled Advanced zone) when the account has none; else None when it has none."""
+    """The native uuid of the caller's default VPC; with `create`, made (with its default
+    subnet in `zone_uuid`, else in the first enabled Advanced zone) when the account has
+    none; else None when it has none."""
     found = _own_default(ctx)
     if found is not None:
         return str(found["id"])
@@ -104,22 +137,44 @@ def default_vpc(ctx: QueryContext, *, create: bool, zone_uuid: str | None = None
     return _create(ctx, zone_uuid=zone_uuid or _first_advanced_zone(ctx))
 
 
+def _zone_default(vpc: dict[str, Any], zone_uuid: str) -> str | None:
+    for tier in vpc.get("network") or []:
+        if tier.get("name") == DEFAULT_NAME and tier.get("zoneid") == zone_uuid:
+            return str(tier["id"])
+    return None
+
+
 def default_subnet(ctx: QueryContext, *, zone_uuid: str | None = None) -> str:
-    """The native network uuid of the default subnet of the caller's default VPC, making both
-    when missing. With `zone_uuid`, the default VPC must be in that zone (a default VPC made
-    now is put there); one in another zone raises DefaultVpcDoesNotExist."""
+    """The native network uuid of the default subnet of the caller's default VPC in
+    `zone_uuid` (default: the VPC's own zone), making the VPC and the subnet when missing.
+    A default VPC that cannot span zones (made before VPCs could) and lives in another zone
+    raises DefaultVpcDoesNotExist."""
     vpc_uuid = default_vpc(ctx, create=True, zone_uuid=zone_uuid)
     assert vpc_uuid is not None
     vpc = ctx.call("listVPCs", id=vpc_uuid)["vpc"][0]
-    if zone_uuid is not None and vpc.get("zoneid") != zone_uuid:
+    zone = zone_uuid or str(vpc["zoneid"])
+    found = _zone_default(vpc, zone)
+    if found is not None:
+        return found
+    if zone != vpc.get("zoneid") and not vpc.get("regionlevelvpc"):
         raise DefaultVpcUnavailable(
             "The default VPC is in another availability zone; name a subnet instead."
         )
-    for network in vpc.get("network") or []:
-        if network.get("name") == DEFAULT_NAME:
-            return str(network["id"])
-    tiers = ctx.listing("listNetworks", "network", vpcid=vpc_uuid, listall=True)
-    for tier in tiers:
-        if tier.get("name") == DEFAULT_NAME:
-            return str(tier["id"])
-    return _create_subnet(ctx, vpc_uuid=vpc_uuid, zone_uuid=str(vpc["zoneid"]))
+    return _create_subnet(ctx, vpc=vpc, zone_uuid=zone)
+
+
+def create_default_subnet(ctx: QueryContext, *, zone_uuid: str) -> str:
+    """Make the default subnet of the caller's default VPC in `zone_uuid`; its native uuid.
+    DefaultVpcDoesNotExist without a default VPC, DefaultSubnetAlreadyExistsInAvailabilityZone
+    when the zone has one."""
+    vpc_uuid = default_vpc(ctx, create=False)
+    if vpc_uuid is None:
+        raise DefaultVpcUnavailable("No default VPC for this user.")
+    vpc = ctx.call("listVPCs", id=vpc_uuid)["vpc"][0]
+    if _zone_default(vpc, zone_uuid) is not None:
+        raise DefaultSubnetExists("A default subnet already exists in this availability zone.")
+    if zone_uuid != vpc.get("zoneid") and not vpc.get("regionlevelvpc"):
+        raise DefaultVpcUnavailable(
+            "The default VPC cannot span availability zones; its zone has its default subnet."
+        )
+    return _create_subnet(ctx, vpc=vpc, zone_uuid=zone_uuid)

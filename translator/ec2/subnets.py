@@ -1,9 +1,10 @@
 """EC2 subnets on native VPC tiers: CreateSubnet, DescribeSubnets, DeleteSubnet and
 ModifySubnetAttribute.
 
-A subnet is a tier (a network with `vpcid`) of its VPC's native VPC, so it is in the VPC's
-zone: asking for another availability zone is InvalidParameterValue. A new subnet uses its
-VPC's default network ACL (see `network_acls`).
+A subnet is a tier (a network with `vpcid`) of its VPC's native VPC, in the availability
+zone asked for (a VPC that cannot span zones takes subnets in its own zone only). A new
+subnet uses its VPC's default network ACL (see `network_acls`). CreateDefaultSubnet makes
+the default VPC's default subnet of a zone (see `default_vpc`).
 `MapPublicIpOnLaunch` is stored on the tier (updateNetwork `mappubliciponlaunch`); never
 set, it is true for a default subnet only.
 """
@@ -23,7 +24,13 @@ from translator.ec2.tagging import ec2_tags, specified_tags, tag_resources
 from translator.ec2.vpc_lookup import native_row, not_found, vpc_row
 from translator.ec2.vpcs import PREFIXES, cidr_block
 from translator.ec2.zones import availability_zones
-from translator.errors import AwsError, DependencyViolation, InvalidParameterValue
+from translator.errors import (
+    AwsError,
+    DependencyViolation,
+    InvalidParameterCombination,
+    InvalidParameterValue,
+    MissingParameter,
+)
 from translator.registry import action_table, runs
 
 RESERVED = 5
@@ -114,24 +121,38 @@ def subnet_items(ctx: QueryContext, rows: list[dict[str, Any]]) -> list[dict[str
     ]
 
 
-def _zone_of(ctx: QueryContext, params: Params, *, vpc: Mapping[str, Any]) -> None:
+def _zone_of(ctx: QueryContext, params: Params, *, vpc: Mapping[str, Any]) -> str:
+    """The native zone a new subnet of `vpc` goes to: the asked availability zone (by
+    name or id), else the VPC's own; a VPC that cannot span zones takes only its own."""
     name = params.get("AvailabilityZone") or None
     zone_id = params.get("AvailabilityZoneId") or None
     zones = availability_zones(ctx)
+    spans = bool(vpc.get("regionlevelvpc"))
     vpc_zone = next((zone for zone in zones if zone.zone_uuid == vpc["zoneid"]), None)
     vpc_az = vpc_zone.name if vpc_zone else str(vpc["zoneid"])
-    for asked, known in ((name, {z.name for z in zones}), (zone_id, {z.zone_uuid for z in zones})):
-        if asked is not None and asked not in known:
+    offered = ", ".join(z.name for z in zones if z.available) if spans else vpc_az
+    chosen: list[str] = []
+    for asked, key in ((name, "name"), (zone_id, "zone_uuid")):
+        if asked is None:
+            continue
+        match = next((zone for zone in zones if getattr(zone, key) == asked), None)
+        if match is None or (spans and not match.available):
             raise InvalidParameterValue(
                 f"Value ({asked}) for parameter availabilityZone is invalid. "
                 f"Subnets can currently only be created in the following availability zones: "
-                f"{vpc_az}."
+                f"{offered}."
             )
-    if (name is not None and name != vpc_az) or (zone_id is not None and zone_id != vpc["zoneid"]):
-        raise InvalidParameterValue(
-            f"A VPC lives in one availability zone here: subnets of this VPC can only be "
-            f"created in {vpc_az}."
+        chosen.append(match.zone_uuid)
+    if len(set(chosen)) > 1:
+        raise InvalidParameterCombination(
+            "AvailabilityZone and AvailabilityZoneId name different availability zones."
         )
+    zone = chosen[0] if chosen else str(vpc["zoneid"])
+    if zone != vpc["zoneid"] and not spans:
+        raise InvalidParameterValue(
+            f"This VPC lives in one availability zone: its subnets can only be created in {vpc_az}."
+        )
+    return zone
 
 
 def _check_cidr(
@@ -151,7 +172,7 @@ def _check_cidr(
 @runs("createNetwork")
 def create_subnet(ctx: QueryContext, params: Params) -> Output:
     vpc = vpc_row(ctx, str(params.get("VpcId") or ""))
-    _zone_of(ctx, params, vpc=vpc)
+    zone_uuid = _zone_of(ctx, params, vpc=vpc)
     block = _check_cidr(ctx, params, vpc=vpc)
     offerings = ctx.listing("listNetworkOfferings", "networkoffering", name=defaults.TIER_OFFERING)
     if not offerings:
@@ -160,7 +181,7 @@ def create_subnet(ctx: QueryContext, params: Params) -> Output:
         "createNetwork",
         name=str(block),
         displaytext=f"Subnet {block}",
-        zoneid=str(vpc["zoneid"]),
+        zoneid=zone_uuid,
         vpcid=str(vpc["id"]),
         networkofferingid=str(offerings[0]["id"]),
         aclid=default_acl_uuid(ctx, vpc_uuid=str(vpc["id"])),
@@ -254,6 +275,29 @@ def modify_subnet_attribute(ctx: QueryContext, params: Params) -> Output:
     return {}
 
 
+@runs("createNetwork")
+def create_default_subnet(ctx: QueryContext, params: Params) -> Output:
+    if params.get("Ipv6Native"):
+        raise InvalidParameterValue("IPv6-only subnets are not supported.")
+    name = params.get("AvailabilityZone") or None
+    zone_id = params.get("AvailabilityZoneId") or None
+    if (name is None) == (zone_id is None):
+        raise MissingParameter(
+            "Either AvailabilityZone or AvailabilityZoneId must be specified, but not both."
+        )
+    zones = availability_zones(ctx)
+    match = next(
+        (z for z in zones if name in (None, z.name) and zone_id in (None, z.zone_uuid)), None
+    )
+    if match is None or not match.available:
+        raise InvalidParameterValue(
+            f"Value ({name or zone_id}) for parameter availabilityZone is invalid."
+        )
+    uuid = defaults.create_default_subnet(ctx, zone_uuid=match.zone_uuid)
+    network = ctx.call("listNetworks", id=uuid, listall=True)["network"]
+    return {"Subnet": subnet_items(ctx, list(network))[0]}
+
+
 ACTIONS: Mapping[str, Action] = action_table(
-    [create_subnet, describe_subnets, delete_subnet, modify_subnet_attribute]
+    [create_subnet, describe_subnets, delete_subnet, modify_subnet_attribute, create_default_subnet]
 )

@@ -1,10 +1,11 @@
 """EC2 VPCs on native VPCs: CreateVpc, DescribeVpcs, DeleteVpc, ModifyVpcAttribute,
 DescribeVpcAttribute and CreateDefaultVpc.
 
-An EC2 VPC is a native VPC (named after its CIDR; `default` is the account's default VPC).
-A native VPC lives in one zone: CreateVpc puts it in the first enabled Advanced zone, or in
+An EC2 VPC is a native VPC (named after its CIDR; `default` is the account's default VPC),
+made with the region-level VPC offering so that its subnets (tiers) may be in any zone.
+Its own zone (where subnets go when none is named) is the first enabled Advanced zone, or
 the availability zone named by the tag `alto:availability-zone` of its TagSpecifications
-(the tag stays on the VPC). Its subnets are tiers in that zone. It gets its default network
+(the tag stays on the VPC). It gets its default network
 ACL (`network_acls.create_default_acl`) at once; its main route table is the VPC itself. The VPC's DNS and metrics
 attributes are stored natively (updateVPC `enablednssupport`…).
 """
@@ -128,9 +129,7 @@ def _check_create(params: Params) -> ipaddress.IPv4Network:
 def create_vpc(ctx: QueryContext, params: Params) -> Output:
     block = _check_create(params)
     zone_uuid = _zone_for(ctx, params)
-    offerings = ctx.listing("listVPCOfferings", "vpcoffering", isdefault=True)
-    if not offerings:
-        raise InvalidParameterValue("There is no default VPC offering.")
+    offering_uuid = defaults.ec2_vpc_offering(ctx)
     try:
         row = ctx.run(
             "createVPC",
@@ -138,7 +137,7 @@ def create_vpc(ctx: QueryContext, params: Params) -> Output:
             name=str(block),
             displaytext=f"VPC {block}",
             cidr=str(block),
-            vpcofferingid=str(offerings[0]["id"]),
+            vpcofferingid=offering_uuid,
             start=False,
         )["vpc"]
     except NativeFailure as failure:

@@ -61,7 +61,7 @@ class VpcOfferingResponse(ResponseObject, object_name="vpcoffering"):
                 if service != "Gateway"
             ],
             distributedvpcrouter=False,
-            supportsregionLevelvpc=False,
+            supportsregionLevelvpc=offerings.supports_region_level(offering),
         )
 
 

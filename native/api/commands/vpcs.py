@@ -33,6 +33,7 @@ from native.model import (
 )
 from native.services.errors import CloudError, InvalidParameterValue
 from native.services.network import dhcp_options, vpcs
+from native.services.network.offerings import supports_region_level
 from native.services.tags import tag_clause, tags_of, tags_param
 
 DEFAULT_PUBLIC_MTU = 1500
@@ -137,7 +138,7 @@ class VpcResponse(ResponseObject, object_name="vpc"):
             tags=[TagResponse.of(tag, session=session) for tag in tags],
             fordisplay=vpc.display if caller.is_root_admin else None,
             distributedvpcrouter=False,
-            regionlevelvpc=False,
+            regionlevelvpc=supports_region_level(offering),
             redundantvpcrouter=False,
             publicmtu=DEFAULT_PUBLIC_MTU,
             dns1=vpc.dns1,

@@ -30,6 +30,11 @@ DEFAULT_L2 = "DefaultL2NetworkOffering"
 DEFAULT_VPC_TIER = "DefaultIsolatedNetworkOfferingForVpcNetworks"
 DEFAULT_VPC_TIER_NO_LB = "DefaultIsolatedNetworkOfferingForVpcNetworksNoLB"
 DEFAULT_VPC = "Default VPC offering"
+REGION_LEVEL_VPC = "Default region-level VPC offering"
+"""A built-in VPC offering whose VPCs span zones (Connectivity RegionLevelVpc), as an EC2
+VPC does."""
+REGION_LEVEL = ("Connectivity", "RegionLevelVpc")
+"""The VPC offering capability (service, name) that lets its VPCs span zones."""
 
 DEFAULT_ALLOW = "default_allow"
 DEFAULT_DENY = "default_deny"
@@ -181,19 +186,22 @@ def _ensure_network_offerings(session: Session) -> None:
         )
 
 
-def _ensure_vpc_offering(session: Session) -> None:
-    if session.scalars(select(VpcOffering).where(VpcOffering.unique_name == DEFAULT_VPC)).first():
+def _ensure_vpc_offering(session: Session, *, name: str, region_level: bool) -> None:
+    if session.scalars(select(VpcOffering).where(VpcOffering.unique_name == name)).first():
         return
     services = _by(VPC_VR, VPC_SERVICES)
+    capabilities = capabilities_of(services)
+    if region_level:
+        capabilities[REGION_LEVEL[0]] = {REGION_LEVEL[1]: "true"}
     session.add(
         VpcOffering(
-            name=DEFAULT_VPC,
-            unique_name=DEFAULT_VPC,
-            display_text="Default VPC offering",
+            name=name,
+            unique_name=name,
+            display_text=name,
             state="Enabled",
-            is_default=True,
+            is_default=not region_level,
             services=json.dumps(services),
-            capabilities=json.dumps(capabilities_of(services)),
+            capabilities=json.dumps(capabilities),
         )
     )
 
@@ -222,7 +230,8 @@ def _ensure_acl(session: Session, *, name: str, description: str, action: str) -
 def ensure_network_defaults(session: Session) -> None:
     """Add the built-in offerings and the `default_allow`/`default_deny` ACL lists."""
     _ensure_network_offerings(session)
-    _ensure_vpc_offering(session)
+    _ensure_vpc_offering(session, name=DEFAULT_VPC, region_level=False)
+    _ensure_vpc_offering(session, name=REGION_LEVEL_VPC, region_level=True)
     _ensure_acl(
         session, name=DEFAULT_ALLOW, description="Default Network ACL Allow All", action="Allow"
     )

@@ -47,7 +47,7 @@ from native.services.errors import (
     ResourceUnavailable,
 )
 from native.services.limits import ResourceType
-from native.services.network import cidrs, implement, ipam, public_ips, routers
+from native.services.network import cidrs, implement, ipam, offerings, public_ips, routers
 from native.services.network.defaults import DEFAULT_DENY, DEFAULT_ISOLATED, ISOLATED, L2, SHARED
 from native.services.runtime import Runtime
 from native.services.settings import Settings
@@ -279,7 +279,7 @@ def _check_tier(session: Session, spec: NewNetwork, acl: NetworkAcl | None) -> N
     session.scalars(select(Vpc.id).where(Vpc.id == vpc.id).with_for_update()).one()
     if vpc.removed is not None or vpc.state != "Enabled":
         raise InvalidParameterValue(f"VPC {vpc.name} is not Enabled; no tier can be added to it")
-    if vpc.zone_id != spec.zone.id:
+    if vpc.zone_id != spec.zone.id and not offerings.is_region_level(session, vpc=vpc):
         raise InvalidParameterValue(f"VPC {vpc.name} is in another zone than zoneid")
     if vpc.account_id != spec.owner.id:
         raise PermissionDenied(

@@ -119,7 +119,7 @@ def implement(session: Session, runtime: Runtime, *, network: Network) -> None:
         vpc = session.get(Vpc, network.vpc_id)
         assert vpc is not None
         session.flush()
-        vpcs.start_vpc(session, runtime, vpc=vpc)
+        vpcs.start_vpc(session, runtime, vpc=vpc, zone_id=network.zone_id)
         return
     if router is None and network.vpc_id is None and any(s in services for s in ROUTED_SERVICES):
         router = routers.create_router(

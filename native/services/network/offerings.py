@@ -9,6 +9,11 @@ gets `SecurityGroupProvider`. The built-in offerings (`defaults.py`) cannot be d
 
 Extension: a VPC tier offering (`forvpc`) may offer SecurityGroup, so that VPC tiers can
 have security groups as EC2 subnets do; CloudStack allows it on Shared offerings only.
+
+A VPC offering may choose CloudStack's `Connectivity` capability `RegionLevelVpc`: its VPCs
+then take tiers in every zone, each zone's tiers served by a router of the VPC in that zone
+(with its own source NAT IP). Alto gives it without the `Connectivity` service's overlay:
+tiers in different zones reach each other only through their routers' public side.
 """
 
 from __future__ import annotations
@@ -25,7 +30,15 @@ from native.model import Network, NetworkOffering, Vpc, VpcOffering, utcnow
 from native.services.caller import Caller
 from native.services.errors import InvalidParameterValue, ResourceInUse
 from native.services.network import defaults
-from native.services.network.defaults import ISOLATED, L2, SG_PROVIDER, SHARED, VPC_VR, VR
+from native.services.network.defaults import (
+    ISOLATED,
+    L2,
+    REGION_LEVEL,
+    SG_PROVIDER,
+    SHARED,
+    VPC_VR,
+    VR,
+)
 from native.services.network.physical_networks import PROVIDER_SERVICES, PROVIDERS, canonical
 
 SERVICES = (
@@ -484,7 +497,16 @@ def create_vpc_offering(
             raise InvalidParameterValue(
                 f"Provider {VR} cannot give {service} to VPCs: use {VPC_VR} (serviceproviderlist)"
             )
-    capabilities = _capabilities(mapped, capability_map)
+    connectivity = [
+        entry
+        for entry in capability_map
+        if (entry.get("service") or "").strip().lower() == REGION_LEVEL[0].lower()
+    ]
+    capabilities = _capabilities(
+        mapped, [entry for entry in capability_map if entry not in connectivity]
+    )
+    if _region_level_chosen(connectivity):
+        capabilities[REGION_LEVEL[0]] = {REGION_LEVEL[1]: "true"}
     _check_name_free(session, VpcOffering, name, what="VPC offering")
     row = VpcOffering(
         name=name,
@@ -496,6 +518,39 @@ def create_vpc_offering(
     )
     _store(session, row, what="VPC offering")
     return row
+
+
+def _region_level_chosen(entries: Sequence[Mapping[str, str]]) -> bool:
+    """Whether `Connectivity` entries of a VPC offering's `servicecapabilitylist` choose
+    RegionLevelVpc; 431 for any other Connectivity capability or a non-boolean value."""
+    chosen = False
+    for entry in entries:
+        name = (entry.get("capabilitytype") or "").strip()
+        value = (entry.get("capabilityvalue") or "").strip().lower()
+        if name.lower() != REGION_LEVEL[1].lower():
+            raise InvalidParameterValue(
+                f"Capability {name} of service {REGION_LEVEL[0]} cannot be chosen "
+                f"(servicecapabilitylist): only {REGION_LEVEL[1]} can"
+            )
+        if value not in ("true", "false"):
+            raise InvalidParameterValue(
+                f"Invalid value {value} for capability {REGION_LEVEL[1]} "
+                "(servicecapabilitylist): supported values are true, false"
+            )
+        chosen = value == "true"
+    return chosen
+
+
+def supports_region_level(offering: VpcOffering) -> bool:
+    """Whether VPCs of the offering may have tiers in every zone (see the module docstring)."""
+    stored: dict[str, dict[str, str]] = json.loads(offering.capabilities or "{}")
+    return stored.get(REGION_LEVEL[0], {}).get(REGION_LEVEL[1]) == "true"
+
+
+def is_region_level(session: Session, *, vpc: Vpc) -> bool:
+    """Whether the VPC's offering lets it span zones."""
+    offering = session.get(VpcOffering, vpc.vpc_offering_id)
+    return offering is not None and supports_region_level(offering)
 
 
 def update_vpc_offering(

@@ -15,7 +15,7 @@ import contextlib
 import json
 import uuid
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, select, update
 from sqlalchemy.orm import Session
 
 from native.model import (
@@ -38,7 +38,7 @@ from native.services.errors import (
     ResourceUnavailable,
 )
 from native.services.limits import ResourceType
-from native.services.network import implement, ipam, routers, rule_conflicts, rules
+from native.services.network import implement, ipam, offerings, routers, rule_conflicts, rules
 from native.services.network.defaults import ISOLATED
 from native.services.runtime import Runtime
 from native.services.settings import Settings
@@ -110,8 +110,9 @@ def _check_network(session: Session, *, network: Network, owner: Account) -> boo
     return not _has_source_nat(session, PublicIpAddress.network_id == network.id)
 
 
-def _check_vpc(session: Session, *, vpc: Vpc, owner: Account) -> bool:
-    """531 unless `owner` owns the VPC; whether its next IP is its source NAT IP."""
+def _check_vpc(session: Session, *, vpc: Vpc, owner: Account, zone_id: int) -> bool:
+    """531 unless `owner` owns the VPC; whether its next IP in `zone_id` is its source NAT
+    IP there."""
     if vpc.removed is not None:
         raise InvalidParameterValue(f"VPC {vpc.uuid} is not available")
     if vpc.account_id != owner.id:
@@ -119,7 +120,9 @@ def _check_vpc(session: Session, *, vpc: Vpc, owner: Account) -> bool:
     offering = session.get(VpcOffering, vpc.vpc_offering_id)
     has_source_nat = offering is not None and "SourceNat" in json.loads(offering.services)
     session.execute(select(Vpc.id).where(Vpc.id == vpc.id).with_for_update())
-    return has_source_nat and not _has_source_nat(session, PublicIpAddress.vpc_id == vpc.id)
+    return has_source_nat and not _has_source_nat(
+        session, and_(PublicIpAddress.vpc_id == vpc.id, PublicIpAddress.zone_id == zone_id)
+    )
 
 
 def allocate(
@@ -133,8 +136,9 @@ def allocate(
     address: str | None = None,
     portable: bool = False,
 ) -> PublicIpAddress:
-    """Take a free public IP of the zone of `network` or `vpc` (exactly `address` when
-    given) for `owner`, associated with it (its source NAT IP if it has none yet);
+    """Take a free public IP of the zone of `network` or `vpc` (of `zone_id` for a VPC that
+    spans zones; exactly `address` when given) for `owner`, associated with it (its source
+    NAT IP there if it has none yet);
     `portable` lets static NAT move it to another network or VPC of the zone.
 
     431 for a network or VPC that takes no IPs, or is not in `zone_id` when that is given,
@@ -145,8 +149,9 @@ def allocate(
         source_nat = _check_network(session, network=network, owner=owner)
         zone = network.zone_id
     elif vpc is not None:
-        source_nat = _check_vpc(session, vpc=vpc, owner=owner)
-        zone = vpc.zone_id
+        spans_zones = offerings.is_region_level(session, vpc=vpc)
+        zone = zone_id if zone_id is not None and spans_zones else vpc.zone_id
+        source_nat = _check_vpc(session, vpc=vpc, owner=owner, zone_id=zone)
     else:
         raise InvalidParameterValue("Either networkid or vpcid is required")
     if zone_id is not None and zone_id != zone:
@@ -355,7 +360,9 @@ def enable_static_nat(
     ip.is_static_nat, ip.vm_id, ip.vm_ip = True, vm.id, address
     session.flush()
     routers.apply_change(session, runtime, network=target, undo=undo)
-    if left is not None and (router := routers.router_of(session, network=left[0], vpc=left[1])):
+    if left is not None and (
+        router := routers.router_of(session, network=left[0], vpc=left[1], zone_id=ip.zone_id)
+    ):
         with contextlib.suppress(ResourceUnavailable):
             routers.apply(session, runtime, router_id=router.id)
 

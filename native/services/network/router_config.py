@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from native.drivers.network import base as cfg
@@ -66,10 +66,14 @@ def _traffic(
 
 
 def router_networks(session: Session, router: VirtualRouter) -> list[Network]:
-    """The live guest networks a router serves: its network, or its VPC's tiers."""
+    """The live guest networks a router serves: its network, or its VPC's tiers in its zone."""
     query = select(Network).where(Network.removed.is_(None)).order_by(Network.id)
     if router.vpc_id is not None:
-        return list(session.scalars(query.where(Network.vpc_id == router.vpc_id)))
+        return list(
+            session.scalars(
+                query.where(Network.vpc_id == router.vpc_id, Network.zone_id == router.zone_id)
+            )
+        )
     return list(session.scalars(query.where(Network.id == router.network_id)))
 
 
@@ -77,7 +81,7 @@ def _public_ips(
     session: Session, router: VirtualRouter, networks: Sequence[Network]
 ) -> list[PublicIpAddress]:
     clause = (
-        PublicIpAddress.vpc_id == router.vpc_id
+        and_(PublicIpAddress.vpc_id == router.vpc_id, PublicIpAddress.zone_id == router.zone_id)
         if router.vpc_id is not None
         else PublicIpAddress.network_id == router.network_id
     )
@@ -424,13 +428,16 @@ def _remote_access(
 
 
 def _site_to_site(
-    session: Session, secrets: SecretBox, vpc: Vpc, networks: Sequence[Network]
+    session: Session, secrets: SecretBox, router: VirtualRouter, vpc: Vpc
 ) -> list[cfg.SiteToSiteVpn]:
+    """The VPC's site-to-site tunnels, on the router of its VPN gateway's zone."""
     gateway = session.scalars(select(VpnGateway).where(VpnGateway.vpc_id == vpc.id)).first()
     if gateway is None:
         return []
     ip = session.get(PublicIpAddress, gateway.public_ip_id)
     assert ip is not None
+    if ip.zone_id != router.zone_id:
+        return []
     tunnels = []
     for connection, customer in session.execute(
         select(VpnConnection, VpnCustomerGateway)
@@ -459,15 +466,20 @@ def _site_to_site(
 
 
 def _vpc_private(
-    session: Session, vpc: Vpc, offset: int
+    session: Session, router: VirtualRouter, offset: int
 ) -> tuple[list[cfg.Interface], dict[int, str]]:
-    """The VPC's private gateway interfaces, and each gateway's next hop by id."""
+    """The private gateway interfaces of the VPC router's zone, and each gateway's next hop
+    by id."""
     interfaces = []
     hops: dict[int, str] = {}
     for index, gateway in enumerate(
         session.scalars(
             select(PrivateGateway)
-            .where(PrivateGateway.vpc_id == vpc.id, PrivateGateway.removed.is_(None))
+            .where(
+                PrivateGateway.vpc_id == router.vpc_id,
+                PrivateGateway.zone_id == router.zone_id,
+                PrivateGateway.removed.is_(None),
+            )
             .order_by(PrivateGateway.id)
         )
     ):
@@ -567,7 +579,7 @@ def gather(
     ips = _public_ips(session, router, networks)
     public_interfaces, by_range = _public_interfaces(session, ips)
     public = _public_side(session, ips=ips, by_range=by_range, guests=guests, vpc=vpc)
-    private_interfaces, hops = ([], {}) if vpc is None else _vpc_private(session, vpc, 0)
+    private_interfaces, hops = ([], {}) if vpc is None else _vpc_private(session, router, 0)
     routes = (
         router_routes.Routes(main=(), tables=())
         if vpc is None
@@ -594,5 +606,5 @@ def gather(
         static_routes=routes.main,
         route_tables=routes.tables,
         remote_access_vpn=_remote_access(session, secrets, router, ips),
-        site_to_site=tuple(() if vpc is None else _site_to_site(session, secrets, vpc, networks)),
+        site_to_site=tuple(() if vpc is None else _site_to_site(session, secrets, router, vpc)),
     )

@@ -26,18 +26,42 @@ RUNNING = "Running"
 
 
 def router_of(
-    session: Session, *, network: Network | None = None, vpc: Vpc | None = None
+    session: Session,
+    *,
+    network: Network | None = None,
+    vpc: Vpc | None = None,
+    zone_id: int | None = None,
 ) -> VirtualRouter | None:
-    """The live router of a VPC, or of a network (its VPC's for a tier); None if none."""
-    vpc_id = vpc.id if vpc is not None else None if network is None else network.vpc_id
+    """The live router of a network, or of a VPC in one zone; None if none.
+
+    A VPC has a router in each zone where it is started: a tier's is the one in the tier's
+    zone, and for `vpc` alone the one in `zone_id` (default: the VPC's own zone).
+    """
     query = select(VirtualRouter).where(VirtualRouter.removed.is_(None))
-    if vpc_id is not None:
-        query = query.where(VirtualRouter.vpc_id == vpc_id)
-    elif network is not None:
+    if network is not None and network.vpc_id is None:
         query = query.where(VirtualRouter.network_id == network.id)
+    elif network is not None:
+        query = query.where(
+            VirtualRouter.vpc_id == network.vpc_id, VirtualRouter.zone_id == network.zone_id
+        )
+    elif vpc is not None:
+        query = query.where(
+            VirtualRouter.vpc_id == vpc.id, VirtualRouter.zone_id == (zone_id or vpc.zone_id)
+        )
     else:
         return None
     return session.scalars(query).first()
+
+
+def vpc_routers(session: Session, *, vpc_id: int) -> list[VirtualRouter]:
+    """The live routers of a VPC, one per zone it is started in, oldest first."""
+    return list(
+        session.scalars(
+            select(VirtualRouter)
+            .where(VirtualRouter.vpc_id == vpc_id, VirtualRouter.removed.is_(None))
+            .order_by(VirtualRouter.id)
+        )
+    )
 
 
 def create_router(
@@ -126,29 +150,34 @@ def apply_change(
     undo: Callable[[Session], None] | None = None,
 ) -> None:
     """Apply a change made in the session (and possibly already committed) to the router
-    of `network` or `vpc`; with no router (the network is not implemented yet) the change
-    is only committed.
+    of `network`, or to every router of `vpc` when no network is given; with no router
+    (nothing is implemented yet) the change is only committed.
 
     If the driver fails: the session's uncommitted work is rolled back, `undo` runs and is
-    committed (it takes back whatever of the change was committed before), the router is
-    re-applied once so it matches the database again, and the 534 propagates.
+    committed (it takes back whatever of the change was committed before), the routers are
+    re-applied once so they match the database again, and the 534 propagates.
     """
-    router = router_of(session, network=network, vpc=vpc)
-    if router is None:
+    if network is not None:
+        router = router_of(session, network=network)
+        router_ids = [] if router is None else [router.id]
+    else:
+        router_ids = [] if vpc is None else [r.id for r in vpc_routers(session, vpc_id=vpc.id)]
+    if not router_ids:
         session.commit()
         return
-    router_id = router.id
     try:
-        apply(session, runtime, router_id=router_id)
+        for router_id in router_ids:
+            apply(session, runtime, router_id=router_id)
     except ResourceUnavailable:
         session.rollback()
         if undo is not None:
             undo(session)
         session.commit()
-        try:
-            apply(session, runtime, router_id=router_id)
-        except ResourceUnavailable:
-            session.rollback()
+        for router_id in router_ids:
+            try:
+                apply(session, runtime, router_id=router_id)
+            except ResourceUnavailable:
+                session.rollback()
         raise
 
 

@@ -274,7 +274,13 @@ def guest_target(
 
 
 def tie_to_tier(*, ip: PublicIpAddress, network: Network) -> None:
-    """Tie a VPC IP to the tier a rule or static NAT on it serves."""
+    """Tie a VPC IP to the tier a rule or static NAT on it serves; 431 for a tier in another
+    zone than the IP (a VPC that spans zones has a router in each)."""
+    if ip.vpc_id is not None and network.zone_id != ip.zone_id:
+        raise InvalidParameterValue(
+            f"IP address {ip.address} is in another zone than network {network.name}: use an "
+            "IP address of the network's zone"
+        )
     if ip.vpc_id is not None and ip.network_id is None:
         ip.network_id = network.id
 

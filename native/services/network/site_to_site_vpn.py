@@ -257,7 +257,7 @@ def create_vpn_gateway(session: Session, *, vpc: Vpc, display: bool) -> VpnGatew
     vpcs.check_enabled(vpc)
     if session.scalar(select(VpnGateway.id).where(VpnGateway.vpc_id == vpc.id)) is not None:
         raise InvalidParameterValue(f"The VPN gateway of VPC {vpc.name} already existed!")
-    ip = vpcs.source_nat_ip(session, vpc_id=vpc.id)
+    ip = vpcs.source_nat_ip(session, vpc=vpc)
     if ip is None:
         raise InvalidParameterValue(
             f"Cannot find the source NAT IP of VPC {vpc.name}; the VPC gets one when it starts"

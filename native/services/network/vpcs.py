@@ -1,11 +1,12 @@
 """VPCs: creating, starting, restarting and destroying them.
 
 A VPC is a super-CIDR (an RFC 1918 range) its tiers carve without overlapping. Starting a
-VPC gives it its virtual router and its source NAT public IP and applies the router; its
-tiers (networks with `vpc_id`) join that router when they are implemented. Destroying a
-VPC (only once it has no tiers) takes down the router and removes or releases everything
-the VPC held: public IPs, private gateways, route tables and their static routes, ACL
-lists and VPNs.
+VPC in a zone gives it its virtual router and its source NAT public IP there and applies
+the router; its tiers (networks with `vpc_id`) join the router of their zone when they are
+implemented. A VPC lives in one zone, or, when its offering is region-level, has tiers and
+a router in every zone it is started in. Destroying a VPC (only once it has no tiers) takes
+down its routers and removes or releases everything the VPC held: public IPs, private
+gateways, route tables and their static routes, ACL lists and VPNs.
 """
 
 from __future__ import annotations
@@ -160,11 +161,14 @@ def live_tiers(session: Session, *, vpc_id: int) -> list[Network]:
     )
 
 
-def source_nat_ip(session: Session, *, vpc_id: int) -> PublicIpAddress | None:
-    """The VPC's source NAT public IP, if it has one."""
+def source_nat_ip(
+    session: Session, *, vpc: Vpc, zone_id: int | None = None
+) -> PublicIpAddress | None:
+    """The VPC's source NAT public IP in `zone_id` (default: the VPC's zone), if it has one."""
     return session.scalars(
         select(PublicIpAddress).where(
-            PublicIpAddress.vpc_id == vpc_id,
+            PublicIpAddress.vpc_id == vpc.id,
+            PublicIpAddress.zone_id == (zone_id or vpc.zone_id),
             PublicIpAddress.is_source_nat.is_(True),
             PublicIpAddress.state == ipam.ALLOCATED,
         )
@@ -172,24 +176,31 @@ def source_nat_ip(session: Session, *, vpc_id: int) -> PublicIpAddress | None:
 
 
 def start_vpc(
-    session: Session, runtime: Runtime, *, vpc: Vpc, source_nat_address: str | None = None
+    session: Session,
+    runtime: Runtime,
+    *,
+    vpc: Vpc,
+    zone_id: int | None = None,
+    source_nat_address: str | None = None,
 ) -> None:
-    """Give the VPC its router and source NAT public IP (exactly `source_nat_address`
-    when given) if it lacks them, attach its implemented tiers, and apply the router.
+    """Give the VPC its router and source NAT public IP in `zone_id` (default: the VPC's
+    zone; exactly `source_nat_address` when given) if it lacks them there, attach its
+    implemented tiers of that zone, and apply the router.
 
     533 when no public IP is free, 532 over the owner's public IP limit, 431 if the asked
     address is not free, 534 if the apply fails; what was made before then is left for
     the caller to undo (`discard_vpc`) or keep.
     """
+    zone = zone_id or vpc.zone_id
     owner = session.get(Account, vpc.account_id)
     assert owner is not None
-    router = routers.router_of(session, vpc=vpc) or routers.create_router(
-        session, zone_id=vpc.zone_id, account_id=owner.id, domain_id=owner.domain_id, vpc=vpc
+    router = routers.router_of(session, vpc=vpc, zone_id=zone) or routers.create_router(
+        session, zone_id=zone, account_id=owner.id, domain_id=owner.domain_id, vpc=vpc
     )
-    if source_nat_ip(session, vpc_id=vpc.id) is None:
+    if source_nat_ip(session, vpc=vpc, zone_id=zone) is None:
         ipam.acquire_public_ip(
             session,
-            zone_id=vpc.zone_id,
+            zone_id=zone,
             account=owner,
             vpc_id=vpc.id,
             source_nat=True,
@@ -199,22 +210,25 @@ def start_vpc(
             session, runtime.settings, account=owner, resource=ResourceType.PUBLIC_IP, amount=1
         )
     for tier in live_tiers(session, vpc_id=vpc.id):
-        if tier.state == IMPLEMENTED:
+        if tier.state == IMPLEMENTED and tier.zone_id == zone:
             routers.attach_guest(session, router=router, network=tier)
     routers.apply(session, runtime, router_id=router.id)
 
 
 def restart_vpc(session: Session, runtime: Runtime, *, vpc: Vpc, cleanup: bool) -> None:
-    """Apply the VPC's router again; with `cleanup`, destroy it first and give the VPC a
-    new one with its implemented tiers attached. A failure marks the VPC
-    `restartrequired` and propagates (534 when the apply fails)."""
+    """Apply the VPC's routers again (one in each zone it is started in, and always one in
+    its own zone); with `cleanup`, destroy them first and give the VPC new ones with its
+    implemented tiers attached. A failure marks the VPC `restartrequired` and propagates
+    (534 when an apply fails)."""
     vpc_id = vpc.id
     try:
+        started = routers.vpc_routers(session, vpc_id=vpc_id)
+        zones = dict.fromkeys([vpc.zone_id, *(router.zone_id for router in started)])
         if cleanup:
-            router = routers.router_of(session, vpc=vpc)
-            if router is not None:
+            for router in started:
                 routers.destroy(session, runtime, router=router)
-        start_vpc(session, runtime, vpc=vpc)
+        for zone in zones:
+            start_vpc(session, runtime, vpc=vpc, zone_id=zone)
     except CloudError:
         session.rollback()
         session.execute(update(Vpc).where(Vpc.id == vpc_id).values(restart_required=True))
@@ -306,14 +320,13 @@ def _remove_route_tables(session: Session, *, vpc: Vpc) -> None:
 
 
 def destroy_vpc(session: Session, runtime: Runtime, *, vpc: Vpc) -> None:
-    """Remove a VPC with no tiers (see `check_deletable`): destroy its router, release its
+    """Remove a VPC with no tiers (see `check_deletable`): destroy its routers, release its
     public IPs, remove its VPNs, route tables, static routes, private gateways, ACL lists and
     security groups, detach its internet gateway, give back its VPC limit and mark it removed.
     Leaves the work in the session for the caller to commit."""
     owner = session.get(Account, vpc.account_id)
     assert owner is not None
-    router = routers.router_of(session, vpc=vpc)
-    if router is not None:
+    for router in routers.vpc_routers(session, vpc_id=vpc.id):
         routers.destroy(session, runtime, router=router)
     _remove_vpns(session, vpc=vpc)
     _release_public_ips(session, vpc=vpc, owner=owner)
