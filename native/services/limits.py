@@ -212,11 +212,12 @@ def create_count_rows(session: Session, *, owner_type: str, owner_id: int) -> No
 
 def ensure_all_count_rows(session: Session) -> None:
     """Add the count rows any live account or domain lacks (see `create_count_rows`)."""
-    existing = set(
-        session.execute(
+    existing = {
+        (owner_type, owner_id, resource_type)
+        for owner_type, owner_id, resource_type in session.execute(
             select(ResourceCount.owner_type, ResourceCount.owner_id, ResourceCount.resource_type)
-        ).tuples()
-    )
+        )
+    }
     owners = [
         *(
             (ACCOUNT, i)

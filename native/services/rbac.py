@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -23,11 +24,12 @@ def valid_rule(rule: str) -> bool:
     return bool(rule) and all(char.isalnum() or char == "*" for char in rule)
 
 
-def first_matching_permission(rules: list[RolePermission], command: str) -> str | None:
-    """The permission of the first rule (in order) that matches, or None if none does."""
-    for rule in rules:
-        if rule_matches(rule.rule, command):
-            return rule.permission
+def first_matching_permission(rules: Iterable[tuple[str, str]], command: str) -> str | None:
+    """The permission of the first (rule, permission) pair, in order, whose rule matches the
+    command; None if none does."""
+    for rule, permission in rules:
+        if rule_matches(rule, command):
+            return permission
     return None
 
 
@@ -49,13 +51,18 @@ _RULES_OF_ROLE = (
 )
 
 
-def role_allows(session: Session, role_id: int, command: str) -> bool:
-    """The first matching rule decides; a command no rule matches is denied.
+def rule_pairs(session: Session, role_id: int) -> list[tuple[str, str]]:
+    """A role's (rule, permission) pairs in evaluation order.
 
     This runs on every call, and a role can hold hundreds of rules: the statement is built
-    once and reads (rule, permission) pairs, not rows.
+    once and reads pairs, not rows.
     """
-    for rule, permission in session.execute(_RULES_OF_ROLE, {"role_id": role_id}):
-        if rule_matches(rule, command):
-            return bool(permission == ALLOW)
-    return False
+    return [
+        (rule, permission)
+        for rule, permission in session.execute(_RULES_OF_ROLE, {"role_id": role_id})
+    ]
+
+
+def role_allows(session: Session, role_id: int, command: str) -> bool:
+    """The first matching rule decides; a command no rule matches is denied."""
+    return first_matching_permission(rule_pairs(session, role_id), command) == ALLOW

@@ -6,7 +6,7 @@ from native.api.command import ALL_ROLES, REGISTRY, Command, CommandContext
 from native.api.params import Param, string
 from native.api.responses import Field, ListResult, ResponseObject
 from native.services.caller import Caller
-from native.services.rbac import ALLOW, first_matching_permission, ordered_rules
+from native.services.rbac import ALLOW, first_matching_permission, rule_pairs
 
 
 class ApiParameterResponse(ResponseObject, object_name="params"):
@@ -82,7 +82,7 @@ def describe(command: type[Command]) -> ApiResponse:
 
 def available_to(ctx: CommandContext, caller: Caller) -> list[type[Command]]:
     """The commands the caller's role type and role rules both allow, by name."""
-    rules = ordered_rules(ctx.session, caller.role_id)
+    rules = rule_pairs(ctx.session, caller.role_id)
     return [
         command
         for command in REGISTRY.all()
