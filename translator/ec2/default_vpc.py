@@ -9,7 +9,9 @@ EC2 call that needs it (RunInstances without a subnet, CreateSecurityGroup witho
 AllocateAddress, CreateDefaultVpc), with the default subnet of the zone that call is about
 (else the first enabled Advanced zone); another zone's default subnet is made the first
 time a call needs it there (RunInstances into that zone without a subnet, or
-CreateDefaultSubnet). Describe calls never make either.
+CreateDefaultSubnet). Describe calls never make either. Calls that race to make them
+settle on one: the oldest default VPC is kept (the others' makers take theirs back), and a
+default subnet that clashes with a racing one's is that one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from translator.context import QueryContext
+from translator.context import NativeFailure, QueryContext
 from translator.errors import AwsError
 
 DEFAULT_NAME = "default"
@@ -59,7 +61,9 @@ def _own_default(ctx: QueryContext) -> dict[str, Any] | None:
         domainid=ctx.caller.domain_uuid,
     )
     rows = [row for row in rows if row.get("name") == DEFAULT_NAME]
-    return min(rows, key=lambda row: str(row.get("created", ""))) if rows else None
+    return (
+        min(rows, key=lambda row: (str(row.get("created", "")), str(row["id"]))) if rows else None
+    )
 
 
 def _first_advanced_zone(ctx: QueryContext) -> str:
@@ -134,7 +138,25 @@ def default_vpc(ctx: QueryContext, *, create: bool, zone_uuid: str | None = None
         return str(found["id"])
     if not create:
         return None
-    return _create(ctx, zone_uuid=zone_uuid or _first_advanced_zone(ctx))
+    made = _create(ctx, zone_uuid=zone_uuid or _first_advanced_zone(ctx))
+    return _settle(ctx, made=made)
+
+
+def _settle(ctx: QueryContext, *, made: str) -> str:
+    """The account's one default VPC once `made` is made: calls racing to make it each
+    made one, and every maker keeps the oldest (by creation time, then uuid) and takes back
+    its own if that is not the one."""
+    kept = _own_default(ctx)
+    if kept is None or str(kept["id"]) == made:
+        return made
+    vpc = ctx.call("listVPCs", id=made)["vpc"][0]
+    for tier in vpc.get("network") or []:
+        ctx.run("deleteNetwork", id=str(tier["id"]))
+    gateways = ctx.listing("listInternetGateways", "internetgateway", vpcid=made)
+    ctx.run("deleteVPC", id=made)
+    for gateway in gateways:
+        ctx.call("deleteInternetGateway", id=str(gateway["id"]))
+    return str(kept["id"])
 
 
 def _zone_default(vpc: dict[str, Any], zone_uuid: str) -> str | None:
@@ -160,7 +182,24 @@ def default_subnet(ctx: QueryContext, *, zone_uuid: str | None = None) -> str:
         raise DefaultVpcUnavailable(
             "The default VPC is in another availability zone; name a subnet instead."
         )
-    return _create_subnet(ctx, vpc=vpc, zone_uuid=zone)
+    return _make_zone_default(ctx, vpc=vpc, zone_uuid=zone)[0]
+
+
+def _make_zone_default(
+    ctx: QueryContext, *, vpc: dict[str, Any], zone_uuid: str, attempts: int = 3
+) -> tuple[str, bool]:
+    """Make the zone's default subnet; its uuid, and whether this call made it. A tier
+    that clashes with one a racing call just made is either that zone's default subnet
+    (returned, with False) or another zone's, and then the next free block is tried."""
+    for _ in range(attempts - 1):
+        try:
+            return _create_subnet(ctx, vpc=vpc, zone_uuid=zone_uuid), True
+        except NativeFailure:
+            vpc = ctx.call("listVPCs", id=str(vpc["id"]))["vpc"][0]
+            raced = _zone_default(vpc, zone_uuid)
+            if raced is not None:
+                return raced, False
+    return _create_subnet(ctx, vpc=vpc, zone_uuid=zone_uuid), True
 
 
 def create_default_subnet(ctx: QueryContext, *, zone_uuid: str) -> str:
@@ -171,10 +210,14 @@ def create_default_subnet(ctx: QueryContext, *, zone_uuid: str) -> str:
     if vpc_uuid is None:
         raise DefaultVpcUnavailable("No default VPC for this user.")
     vpc = ctx.call("listVPCs", id=vpc_uuid)["vpc"][0]
+    exists = DefaultSubnetExists("A default subnet already exists in this availability zone.")
     if _zone_default(vpc, zone_uuid) is not None:
-        raise DefaultSubnetExists("A default subnet already exists in this availability zone.")
+        raise exists
     if zone_uuid != vpc.get("zoneid") and not vpc.get("regionlevelvpc"):
         raise DefaultVpcUnavailable(
             "The default VPC cannot span availability zones; its zone has its default subnet."
         )
-    return _create_subnet(ctx, vpc=vpc, zone_uuid=zone_uuid)
+    uuid, made = _make_zone_default(ctx, vpc=vpc, zone_uuid=zone_uuid)
+    if not made:
+        raise exists
+    return uuid

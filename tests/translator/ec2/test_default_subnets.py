@@ -4,6 +4,7 @@ VPC in both zones."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +170,43 @@ def test_an_elastic_ip_is_never_a_zones_source_nat_address(
     assert elastic["ipaddress"] == address["PublicIp"]
     assert {ip["zoneid"] for ip in owned if ip["issourcenat"]} == {zone.id, vpc["zoneid"]}
     ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+
+
+def test_concurrent_first_calls_leave_one_default_vpc_and_subnet(
+    ec2: Any, ec2_zone: SimZone, far_zone: SimZone, alto_server: AltoServer, tenant: Tenant
+) -> None:
+    clients = [aws_client(alto_server, tenant, "ec2") for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        groups = list(
+            pool.map(
+                lambda pair: pair[1].create_security_group(
+                    GroupName=f"racer-{pair[0]}", Description="first call"
+                ),
+                enumerate(clients),
+            )
+        )
+    [vpc] = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    described = ec2.describe_security_groups(GroupIds=[group["GroupId"] for group in groups])
+    assert {group["VpcId"] for group in described["SecurityGroups"]} == {vpc["VpcId"]}
+    assert len(tenant.client().listVPCs()["vpc"]) == 1
+    assert len(default_subnets(ec2)) == 1
+
+    other = next(az_of(ec2, z.id) for z in (ec2_zone, far_zone) if z.id != vpc_zone(tenant))
+
+    def make_default_subnet(client: Any) -> str:
+        try:
+            return str(client.create_default_subnet(AvailabilityZone=other)["Subnet"]["SubnetId"])
+        except ClientError as error:
+            return str(error.response["Error"]["Code"])
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        answers = list(pool.map(make_default_subnet, clients))
+    made = [answer for answer in answers if answer.startswith("subnet-")]
+    assert len(made) == 1, answers
+    assert set(answers) - set(made) <= {"DefaultSubnetAlreadyExistsInAvailabilityZone"}
+    assert default_subnets(ec2)[other]["SubnetId"] == made[0]
+
+
+def vpc_zone(tenant: Tenant) -> str:
+    [vpc] = tenant.client().listVPCs()["vpc"]
+    return str(vpc["zoneid"])
