@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -22,64 +22,13 @@ from gateway.query.models import xml_namespace
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
-class _Writer:
-    def __init__(self, *, ec2: bool) -> None:
-        self.ec2 = ec2
-        self.out: list[str] = []
-
-    def element(self, name: str, value: Any, shape: Shape) -> None:
-        if value is None:
-            return
-        if isinstance(shape, StructureShape):
-            self.out.append(f"<{name}>")
-            self.members(shape, value)
-            self.out.append(f"</{name}>")
-        elif isinstance(shape, ListShape):
-            self.list(name, value, shape)
-        elif isinstance(shape, MapShape):
-            self.map(name, value, shape)
-        else:
-            self.out.append(f"<{name}>{_scalar(value, shape)}</{name}>")
-
-    def members(self, shape: StructureShape, value: Mapping[str, Any]) -> None:
-        declared = _members(shape)
-        for member, item in value.items():
-            found = declared.get(member)
-            if found is None:
-                raise KeyError(f"{shape.name} has no member {member}")
-            self.element(found[0], item, found[1])
-
-    def list(self, name: str, value: Any, shape: ListShape) -> None:
-        item_name = str(shape.member.serialization.get("name", "item" if self.ec2 else "member"))
-        if shape.serialization.get("flattened"):
-            for item in value:
-                self.element(name, item, shape.member)
-            return
-        self.out.append(f"<{name}>")
-        for item in value:
-            self.element(item_name, item, shape.member)
-        self.out.append(f"</{name}>")
-
-    def map(self, name: str, value: Mapping[str, Any], shape: MapShape) -> None:
-        key_name = str(shape.key.serialization.get("name", "key"))
-        value_name = str(shape.value.serialization.get("name", "value"))
-        self.out.append(f"<{name}>")
-        for key, item in value.items():
-            self.out.append("<entry>")
-            self.element(key_name, key, shape.key)
-            self.element(value_name, item, shape.value)
-            self.out.append("</entry>")
-        self.out.append(f"</{name}>")
+Out = list[str]
+Write = Callable[[Any, Out], None]
+"""Appends one value's XML (its element, or a flattened list's elements) to the output."""
 
 
-@functools.cache
-def _members(shape: StructureShape) -> dict[str, tuple[str, Shape]]:
-    """Member name → (element name, shape) of a structure; shapes live as long as their
-    model, which is loaded once per process, so this is worked out once per shape."""
-    return {
-        member: (str(member_shape.serialization.get("name", member)), member_shape)
-        for member, member_shape in shape.members.items()
-    }
+def _escaped(text: str) -> str:
+    return escape(text) if ("&" in text or "<" in text or ">" in text) else text
 
 
 def _scalar(value: Any, shape: Shape) -> str:
@@ -92,7 +41,101 @@ def _scalar(value: Any, shape: Shape) -> str:
         return base64.b64encode(value).decode()
     if shape.type_name == "blob":
         return base64.b64encode(str(value).encode()).decode()
-    return escape(str(value))
+    return _escaped(str(value))
+
+
+@functools.cache
+def _writer(shape: Shape, name: str, ec2: bool) -> Write:
+    """How to write a value of `shape` as element `name`, worked out once per shape and
+    name (shapes live as long as their model, which is loaded once per process)."""
+    if isinstance(shape, StructureShape):
+        return _structure_writer(shape, name, ec2)
+    if isinstance(shape, ListShape):
+        return _list_writer(shape, name, ec2)
+    if isinstance(shape, MapShape):
+        return _map_writer(shape, name, ec2)
+    opening, closing = f"<{name}>", f"</{name}>"
+    if shape.type_name != "string":
+        return lambda value, out: out.append(f"{opening}{_scalar(value, shape)}{closing}")
+
+    def write_string(value: Any, out: Out) -> None:
+        text = _escaped(value) if type(value) is str else _scalar(value, shape)
+        out.append(f"{opening}{text}{closing}")
+
+    return write_string
+
+
+def _structure_writer(shape: StructureShape, name: str, ec2: bool) -> Write:
+    opening, closing = f"<{name}>", f"</{name}>"
+
+    def write_structure(value: Mapping[str, Any], out: Out) -> None:
+        out.append(opening)
+        _write_members(shape, value, out, ec2)
+        out.append(closing)
+
+    return write_structure
+
+
+def _list_writer(shape: ListShape, name: str, ec2: bool) -> Write:
+    if shape.serialization.get("flattened"):
+        each = _writer(shape.member, name, ec2)
+
+        def write_flattened(value: Any, out: Out) -> None:
+            for item in value:
+                if item is not None:
+                    each(item, out)
+
+        return write_flattened
+    item_name = str(shape.member.serialization.get("name", "item" if ec2 else "member"))
+    item_writer = _writer(shape.member, item_name, ec2)
+    opening, closing = f"<{name}>", f"</{name}>"
+
+    def write_list(value: Any, out: Out) -> None:
+        out.append(opening)
+        for item in value:
+            if item is not None:
+                item_writer(item, out)
+        out.append(closing)
+
+    return write_list
+
+
+def _map_writer(shape: MapShape, name: str, ec2: bool) -> Write:
+    key_writer = _writer(shape.key, str(shape.key.serialization.get("name", "key")), ec2)
+    value_writer = _writer(shape.value, str(shape.value.serialization.get("name", "value")), ec2)
+    opening, closing = f"<{name}>", f"</{name}>"
+
+    def write_map(value: Mapping[str, Any], out: Out) -> None:
+        out.append(opening)
+        for key, item in value.items():
+            out.append("<entry>")
+            if key is not None:
+                key_writer(key, out)
+            if item is not None:
+                value_writer(item, out)
+            out.append("</entry>")
+        out.append(closing)
+
+    return write_map
+
+
+@functools.cache
+def _member_writers(shape: StructureShape, ec2: bool) -> dict[str, Write]:
+    """Member name → how to write it, for a structure."""
+    return {
+        member: _writer(member_shape, str(member_shape.serialization.get("name", member)), ec2)
+        for member, member_shape in shape.members.items()
+    }
+
+
+def _write_members(shape: StructureShape, value: Mapping[str, Any], out: Out, ec2: bool) -> None:
+    writers = _member_writers(shape, ec2)
+    for member, item in value.items():
+        write = writers.get(member)
+        if write is None:
+            raise KeyError(f"{shape.name} has no member {member}")
+        if item is not None:
+            write(item, out)
 
 
 def render_output(
@@ -101,28 +144,26 @@ def render_output(
     """The response document of a successful call."""
     service = operation.service_model
     ec2 = service.protocol == "ec2"
-    writer = _Writer(ec2=ec2)
+    out: Out = []
     name = operation.name
     namespace = xml_namespace(service)
-    writer.out.append(f'{XML_DECLARATION}<{name}Response xmlns="{namespace}">')
+    out.append(f'{XML_DECLARATION}<{name}Response xmlns="{namespace}">')
     shape = operation.output_shape
     if ec2:
-        writer.out.append(f"<requestId>{request_id}</requestId>")
+        out.append(f"<requestId>{request_id}</requestId>")
         if shape is not None:
-            writer.members(shape, output)
+            _write_members(shape, output, out, ec2)
     else:
         wrapper = None if shape is None else shape.serialization.get("resultWrapper")
         if wrapper:
-            writer.out.append(f"<{wrapper}>")
+            out.append(f"<{wrapper}>")
         if shape is not None:
-            writer.members(shape, output)
+            _write_members(shape, output, out, ec2)
         if wrapper:
-            writer.out.append(f"</{wrapper}>")
-        writer.out.append(
-            f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
-        )
-    writer.out.append(f"</{name}Response>")
-    return "".join(writer.out).encode()
+            out.append(f"</{wrapper}>")
+        out.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>")
+    out.append(f"</{name}Response>")
+    return "".join(out).encode()
 
 
 def render_error(
