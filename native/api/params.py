@@ -15,7 +15,7 @@ import abc
 import datetime as dt
 import re
 import uuid as uuidlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast, overload
 
@@ -156,19 +156,32 @@ class UuidKind(Kind[T]):
         self.include_removed = include_removed
 
     def parse(self, raw: str, *, name: str, scope: ParseScope) -> T:
-        text = raw.strip()
-        try:
-            uuidlib.UUID(text)
-        except ValueError:
-            raise self._unknown(scope, name, raw) from None
+        return self.parse_many([raw], name=name, scope=scope)[0]
+
+    def parse_many(self, raws: Sequence[str], *, name: str, scope: ParseScope) -> list[T]:
+        """The rows of several UUIDs, in their order, read in one query; the error for the
+        first that is malformed, unknown or not visible."""
+        texts = [raw.strip() for raw in raws]
+        for raw, text in zip(raws, texts, strict=True):
+            try:
+                uuidlib.UUID(text)
+            except ValueError:
+                raise self._unknown(scope, name, raw) from None
+        if not texts:
+            return []
         model = cast(Any, self.entity)
-        query = select(model).where(model.uuid == text)
+        query = select(model).where(model.uuid.in_(set(texts)))
         if hasattr(model, "removed") and not self.include_removed:
             query = query.where(model.removed.is_(None))
-        row = cast(T | None, scope.session.scalars(query).first())
-        if row is None or not self._visible(scope, row):
-            raise self._unknown(scope, name, raw)
-        return row
+        found: list[Any] = list(scope.session.scalars(query))
+        by_uuid: dict[str, T] = {row.uuid: row for row in found}
+        rows: list[T] = []
+        for raw, text in zip(raws, texts, strict=True):
+            row = by_uuid.get(text)
+            if row is None or not self._visible(scope, row):
+                raise self._unknown(scope, name, raw)
+            rows.append(row)
+        return rows
 
     def _visible(self, scope: ParseScope, row: T) -> bool:
         if self.visible is None:
@@ -199,6 +212,8 @@ class ListKind(Kind[list[T]]):
 
     def parse(self, raw: str, *, name: str, scope: ParseScope) -> list[T]:
         parts = [part.strip() for part in raw.split(",") if part.strip()]
+        if isinstance(self.item, UuidKind):
+            return cast(list[T], self.item.parse_many(parts, name=name, scope=scope))
         return [self.item.parse(part, name=name, scope=scope) for part in parts]
 
     def describe_related(self) -> str | None:

@@ -45,6 +45,10 @@ def format_date(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
+_PLAIN = frozenset({str, int, bool, float})
+"""Value types that are their own tree."""
+
+
 def _to_tree(value: Any) -> Any:
     if isinstance(value, ResponseObject):
         return value.to_tree()
@@ -93,11 +97,14 @@ class ResponseObject:
 
     def to_tree(self) -> Tree:
         """The object as plain JSON-able data, in declaration order, without None values."""
-        return {
-            name: _to_tree(self.values[name])
-            for name in self.fields
-            if self.values.get(name) is not None
-        }
+        values = self.values
+        tree: dict[str, Any] = {}
+        for name in self.fields:
+            value = values.get(name)
+            if value is None:
+                continue
+            tree[name] = value if type(value) in _PLAIN else _to_tree(value)
+        return tree
 
 
 @dataclass(frozen=True)

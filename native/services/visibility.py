@@ -55,8 +55,12 @@ def can_see(caller: Caller, entity: object, session: Session) -> bool:
 
 
 def _can_see_owner(caller: Caller, account_id: int | None, session: Session) -> bool:
-    if account_id is None:
+    """As `can_see_account` of the owner, loading it only when the caller is a domain admin
+    (whose answer depends on the owner's domain)."""
+    if account_id is None or caller.is_root_admin:
         return caller.is_root_admin
+    if not caller.is_domain_admin:
+        return account_id == caller.account_id
     owner = session.get(Account, account_id)
     return owner is not None and can_see_account(caller, owner)
 
