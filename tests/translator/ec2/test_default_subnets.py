@@ -4,6 +4,7 @@ VPC in both zones."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -57,19 +58,11 @@ def zone_id_of(ec2: Any, az: str) -> str:
     return str(zone["ZoneId"])
 
 
-def launch(ec2: Any, *, image: str, instance_type: str, az: str) -> dict[str, Any]:
-    answer = ec2.run_instances(
-        ImageId=image,
-        InstanceType=instance_type,
-        MinCount=1,
-        MaxCount=1,
-        Placement={"AvailabilityZone": az},
-    )
-    [instance] = answer["Instances"]
-    return dict(instance)
+Launch = Callable[[SimZone], dict[str, Any]]
 
 
-def test_instances_in_two_zones_get_their_zones_default_subnets(
+@pytest.fixture
+def launch(
     ec2: Any,
     ec2_zone: SimZone,
     far_zone: SimZone,
@@ -77,13 +70,32 @@ def test_instances_in_two_zones_get_their_zones_default_subnets(
     ec2_template: dict[str, Any],
     ec2_offering: dict[str, Any],
     alto_server: AltoServer,
+) -> Launch:
+    """RunInstances of one instance into a zone (either), without a subnet."""
+    images = {
+        ec2_zone.id: aws_id_of(alto_server, "image", str(ec2_template["id"])),
+        far_zone.id: far_image,
+    }
+
+    def run(zone: SimZone) -> dict[str, Any]:
+        [instance] = ec2.run_instances(
+            ImageId=images[zone.id],
+            InstanceType=str(ec2_offering["name"]),
+            MinCount=1,
+            MaxCount=1,
+            Placement={"AvailabilityZone": az_of(ec2, zone.id)},
+        )["Instances"]
+        return dict(instance)
+
+    return run
+
+
+def test_instances_in_two_zones_get_their_zones_default_subnets(
+    ec2: Any, ec2_zone: SimZone, far_zone: SimZone, launch: Launch
 ) -> None:
     near_az, far_az = az_of(ec2, ec2_zone.id), az_of(ec2, far_zone.id)
-    near_image = aws_id_of(alto_server, "image", str(ec2_template["id"]))
-    kind = str(ec2_offering["name"])
-
-    far = launch(ec2, image=far_image, instance_type=kind, az=far_az)
-    near = launch(ec2, image=near_image, instance_type=kind, az=near_az)
+    far = launch(far_zone)
+    near = launch(ec2_zone)
     waiter = ec2.get_waiter("instance_running")
     waiter.wait(InstanceIds=[far["InstanceId"], near["InstanceId"]], WaiterConfig=FAST_WAITER)
 
@@ -109,11 +121,12 @@ def test_create_default_subnet(ec2: Any, ec2_zone: SimZone, far_zone: SimZone) -
     assert _code(ec2.create_default_subnet, AvailabilityZone=far_az) == "DefaultVpcDoesNotExist"
     ec2.create_default_vpc()
     [first] = default_subnets(ec2).values()
-    other = far_az if first["AvailabilityZone"] == near_az else near_az
+    assert first["CidrBlock"] == "172.31.0.0/20"
+    other = far_az if first["AvailabilityZone"] != far_az else near_az
     subnet = ec2.create_default_subnet(AvailabilityZone=other)["Subnet"]
     assert subnet["AvailabilityZone"] == other and subnet["DefaultForAz"] is True
     assert subnet["CidrBlock"] == "172.31.16.0/20" and subnet["VpcId"] == first["VpcId"]
-    assert set(default_subnets(ec2)) == {near_az, far_az}
+    assert set(default_subnets(ec2)) == {first["AvailabilityZone"], other}
     assert _code(ec2.create_default_subnet, AvailabilityZone=other) == (
         "DefaultSubnetAlreadyExistsInAvailabilityZone"
     )
@@ -145,22 +158,12 @@ def test_a_vpc_takes_subnets_in_every_zone(ec2: Any, ec2_zone: SimZone, far_zone
 
 
 def test_an_elastic_ip_is_never_a_zones_source_nat_address(
-    ec2: Any,
-    tenant: Tenant,
-    ec2_zone: SimZone,
-    far_zone: SimZone,
-    far_image: str,
-    ec2_template: dict[str, Any],
-    ec2_offering: dict[str, Any],
-    alto_server: AltoServer,
+    ec2: Any, tenant: Tenant, ec2_zone: SimZone, far_zone: SimZone, launch: Launch
 ) -> None:
     ec2.create_default_vpc()
     [vpc] = tenant.client().listVPCs()["vpc"]
-    near_image = aws_id_of(alto_server, "image", str(ec2_template["id"]))
-    zone, image = (far_zone, far_image) if vpc["zoneid"] != far_zone.id else (ec2_zone, near_image)
-    instance = launch(
-        ec2, image=image, instance_type=str(ec2_offering["name"]), az=az_of(ec2, zone.id)
-    )
+    zone = far_zone if vpc["zoneid"] != far_zone.id else ec2_zone
+    instance = launch(zone)
     ec2.get_waiter("instance_running").wait(
         InstanceIds=[instance["InstanceId"]], WaiterConfig=FAST_WAITER
     )

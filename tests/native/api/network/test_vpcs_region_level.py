@@ -3,6 +3,7 @@ changes applied to both, public IPs kept to their zone, and taking it all down a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,28 @@ def far_template(admin: CloudStack, far_zone: SimZone, root: Path) -> dict[str, 
     return ready_template(admin, far_zone, root=root / "far")
 
 
+@dataclass(frozen=True)
+class TwoZones:
+    """The module's zone and a far one, each with a ready template, and an offering."""
+
+    near: SimZone
+    far: SimZone
+    near_template: dict[str, Any]
+    far_template: dict[str, Any]
+    so: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def zones(
+    zone: SimZone,
+    far_zone: SimZone,
+    template: dict[str, Any],
+    far_template: dict[str, Any],
+    so: dict[str, Any],
+) -> TwoZones:
+    return TwoZones(zone, far_zone, template, far_template, so)
+
+
 def region_vpc(client: CloudStack, zone: SimZone, *, cidr: str) -> dict[str, Any]:
     [offering] = client.listVPCOfferings(name=REGION_LEVEL_VPC)["vpcoffering"]
     assert offering["supportsregionLevelvpc"] is True
@@ -49,15 +72,9 @@ def source_nats(client: CloudStack, vpc: dict[str, Any]) -> dict[str, str]:
 
 
 def test_tiers_in_two_zones_get_a_router_each(
-    zone: SimZone,
-    far_zone: SimZone,
-    tenant: Tenant,
-    admin: CloudStack,
-    network_dir: Path,
-    template: dict[str, Any],
-    far_template: dict[str, Any],
-    so: dict[str, Any],
+    zones: TwoZones, tenant: Tenant, admin: CloudStack, network_dir: Path
 ) -> None:
+    zone, far_zone, so = zones.near, zones.far, zones.so
     user = tenant.client()
     vpc = region_vpc(user, zone, cidr="10.60.0.0/16")
     assert vpc["regionlevelvpc"] is True
@@ -66,8 +83,8 @@ def test_tiers_in_two_zones_get_a_router_each(
     assert (near["zoneid"], far["zoneid"]) == (zone.id, far_zone.id)
     assert set(routers_of(admin, vpc)) == {zone.id}
 
-    deploy(user, zone, so, template, networkids=near["id"])
-    far_vm = deploy(user, far_zone, so, far_template, networkids=far["id"])
+    deploy(user, zone, so, zones.near_template, networkids=near["id"])
+    far_vm = deploy(user, far_zone, so, zones.far_template, networkids=far["id"])
     assert far_vm["nic"][0]["networkid"] == far["id"]
     routers = routers_of(admin, vpc)
     assert set(routers) == {zone.id, far_zone.id}
@@ -92,19 +109,13 @@ def test_tiers_in_two_zones_get_a_router_each(
 
 
 def test_public_ips_stay_in_their_zone(
-    zone: SimZone,
-    far_zone: SimZone,
-    tenant: Tenant,
-    admin: CloudStack,
-    network_dir: Path,
-    template: dict[str, Any],
-    far_template: dict[str, Any],
-    so: dict[str, Any],
+    zones: TwoZones, tenant: Tenant, admin: CloudStack, network_dir: Path
 ) -> None:
+    zone, far_zone = zones.near, zones.far
     user = tenant.client()
     vpc = region_vpc(user, zone, cidr="10.61.0.0/16")
     far = create_tier(user, far_zone, vpc, gateway="10.61.2.1")
-    vm = deploy(user, far_zone, so, far_template, networkids=far["id"])
+    vm = deploy(user, far_zone, zones.so, zones.far_template, networkids=far["id"])
 
     near_ip = succeeded(user, user.associateIpAddress(vpcid=vpc["id"]))["ipaddress"]
     far_ip = succeeded(user, user.associateIpAddress(vpcid=vpc["id"], zoneid=far_zone.id))[
