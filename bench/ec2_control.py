@@ -214,6 +214,13 @@ WORKLOADS = (
         goal=Goal(ratio=30, p99_ms=50),
     ),
     Workload(
+        name="DescribeInstances by id ({n} InstanceIds)",
+        call=lambda side: lambda client: client.describe_instances(
+            InstanceIds=list(side.instance_ids)
+        ),
+        goal=Goal(ratio=30, p99_ms=50),
+    ),
+    Workload(
         name="DescribeSecurityGroups",
         call=lambda side: lambda client: client.describe_security_groups(),
         goal=Goal(ratio=3, p99_ms=50),

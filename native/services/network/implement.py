@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
 from native.model import (
@@ -59,9 +59,9 @@ def guest_physical_network(session: Session, *, zone_id: int) -> PhysicalNetwork
 
 
 def source_nat_ip(session: Session, *, network: Network) -> PublicIpAddress | None:
-    """The source NAT address of a network (its VPC's for a tier), if it has one."""
+    """The source NAT address of a network (its VPC's in its zone for a tier), if it has one."""
     clause = (
-        PublicIpAddress.vpc_id == network.vpc_id
+        and_(PublicIpAddress.vpc_id == network.vpc_id, PublicIpAddress.zone_id == network.zone_id)
         if network.vpc_id is not None
         else PublicIpAddress.network_id == network.id
     )
