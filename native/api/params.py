@@ -48,6 +48,10 @@ class Kind(abc.ABC, Generic[T]):
     def parse(self, raw: str, *, name: str, scope: ParseScope) -> T:
         """The value of `raw`; MalformedParameter or InvalidParameterValue naming `name`."""
 
+    def parse_many(self, raws: Sequence[str], *, name: str, scope: ParseScope) -> list[T]:
+        """The values of several raw items of one list parameter, in order (as `parse`)."""
+        return [self.parse(raw, name=name, scope=scope) for raw in raws]
+
     def describe_related(self) -> str | None:
         return None
 
@@ -212,9 +216,7 @@ class ListKind(Kind[list[T]]):
 
     def parse(self, raw: str, *, name: str, scope: ParseScope) -> list[T]:
         parts = [part.strip() for part in raw.split(",") if part.strip()]
-        if isinstance(self.item, UuidKind):
-            return cast(list[T], self.item.parse_many(parts, name=name, scope=scope))
-        return [self.item.parse(part, name=name, scope=scope) for part in parts]
+        return self.item.parse_many(parts, name=name, scope=scope)
 
     def describe_related(self) -> str | None:
         return self.item.describe_related()
