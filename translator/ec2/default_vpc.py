@@ -9,14 +9,16 @@ EC2 call that needs it (RunInstances without a subnet, CreateSecurityGroup witho
 AllocateAddress, CreateDefaultVpc), with the default subnet of the zone that call is about
 (else the first enabled Advanced zone); another zone's default subnet is made the first
 time a call needs it there (RunInstances into that zone without a subnet, or
-CreateDefaultSubnet). Describe calls never make either. Calls that race to make them
-settle on one: the oldest default VPC is kept (the others' makers take theirs back), and a
-default subnet that clashes with a racing one's is that one.
+CreateDefaultSubnet). Describe calls never make either. Calls of one server process make
+default VPCs in turn; calls of several that race settle on the oldest default VPC (see
+`_settle`). A default subnet that clashes with a racing call's is that one.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
+import threading
 from typing import Any
 
 from translator.context import NativeFailure, QueryContext
@@ -27,6 +29,11 @@ DEFAULT_VPC_CIDR = "172.31.0.0/16"
 DEFAULT_SUBNET_PREFIX = 20
 TIER_OFFERING = "DefaultIsolatedNetworkOfferingForVpcNetworks"
 OPEN_ACL = "default_allow"
+
+log = logging.getLogger(__name__)
+
+_MAKING = threading.Lock()
+"""Held while this process makes a default VPC, so its makers take turns."""
 
 
 class DefaultVpcUnavailable(AwsError):
@@ -138,24 +145,32 @@ def default_vpc(ctx: QueryContext, *, create: bool, zone_uuid: str | None = None
         return str(found["id"])
     if not create:
         return None
-    made = _create(ctx, zone_uuid=zone_uuid or _first_advanced_zone(ctx))
+    with _MAKING:
+        found = _own_default(ctx)
+        if found is not None:
+            return str(found["id"])
+        made = _create(ctx, zone_uuid=zone_uuid or _first_advanced_zone(ctx))
     return _settle(ctx, made=made)
 
 
 def _settle(ctx: QueryContext, *, made: str) -> str:
-    """The account's one default VPC once `made` is made: calls racing to make it each
-    made one, and every maker keeps the oldest (by creation time, then uuid) and takes back
-    its own if that is not the one."""
+    """The account's one default VPC once `made` is made. Within a process the makers take
+    turns (`_MAKING`); makers in different processes may each make one, and every maker
+    keeps the oldest (by creation time, then uuid) and takes back its own if that is not
+    the one. One that a racing call already put something in stays (logged)."""
     kept = _own_default(ctx)
     if kept is None or str(kept["id"]) == made:
         return made
-    vpc = ctx.call("listVPCs", id=made)["vpc"][0]
-    for tier in vpc.get("network") or []:
-        ctx.run("deleteNetwork", id=str(tier["id"]))
-    gateways = ctx.listing("listInternetGateways", "internetgateway", vpcid=made)
-    ctx.run("deleteVPC", id=made)
-    for gateway in gateways:
-        ctx.call("deleteInternetGateway", id=str(gateway["id"]))
+    try:
+        vpc = ctx.call("listVPCs", id=made)["vpc"][0]
+        for tier in vpc.get("network") or []:
+            ctx.run("deleteNetwork", id=str(tier["id"]))
+        gateways = ctx.listing("listInternetGateways", "internetgateway", vpcid=made)
+        ctx.run("deleteVPC", id=made)
+        for gateway in gateways:
+            ctx.call("deleteInternetGateway", id=str(gateway["id"]))
+    except NativeFailure as failure:
+        log.warning("a second default VPC %s is in use and stays: %s", made, failure)
     return str(kept["id"])
 
 
