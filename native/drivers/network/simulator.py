@@ -71,8 +71,10 @@ class SimulatedNetworkDriver(NetworkDriver):
         with self._locked(config.name, exclusive=True) as target:
             if self._should_fail("apply", config.name):
                 raise NetworkDriverError(f"Simulated failure applying {config.name}")
-            running = self._read(target)
-            if running is not None and running.generation >= config.generation:
+            generation = self._generation(target)
+            if generation is not None and generation >= config.generation:
+                running = self._read(target)
+                assert running is not None
                 return running
             files = render_all(config)
             staging = Path(tempfile.mkdtemp(prefix=f".{config.name}.", dir=self.state_dir))
@@ -92,15 +94,21 @@ class SimulatedNetworkDriver(NetworkDriver):
             return self._read(target)
 
     @staticmethod
-    def _read(target: Path) -> AppliedConfig | None:
+    def _generation(target: Path) -> int | None:
         try:
-            applied = json.loads((target / APPLIED).read_text())
+            return int(json.loads((target / APPLIED).read_text())["generation"])
         except FileNotFoundError:
+            return None
+
+    @classmethod
+    def _read(cls, target: Path) -> AppliedConfig | None:
+        generation = cls._generation(target)
+        if generation is None:
             return None
         files = {
             path.name: path.read_text() for path in sorted(target.iterdir()) if path.name != APPLIED
         }
-        return AppliedConfig(generation=int(applied["generation"]), files=files)
+        return AppliedConfig(generation=generation, files=files)
 
     def destroy(self, router_name: str) -> None:
         with self._locked(router_name, exclusive=True) as target:

@@ -42,7 +42,12 @@ from native.model import (
 )
 from native.model.dhcp_options import VIRTUAL_ROUTER
 from native.services.network import router_routes
-from native.services.network.router_vm_data import GONE_VM_STATES, served_nics, vm_data
+from native.services.network.router_vm_data import (
+    GONE_VM_STATES,
+    ServedNic,
+    served_nics,
+    vm_data,
+)
 from native.services.secrets import SecretBox
 
 LIVE_RULE_STATES = ("Add", "Active")
@@ -140,15 +145,12 @@ def _rules(session: Session, *, purpose: str, **where: object) -> list[NetworkRu
     return list(session.scalars(query.order_by(NetworkRule.id)))
 
 
-def _dhcp_hosts(session: Session, network: Network) -> tuple[cfg.DhcpHost, ...]:
+def _dhcp_hosts(served: Sequence[ServedNic]) -> tuple[cfg.DhcpHost, ...]:
     return tuple(
         cfg.DhcpHost(
-            mac=nic.mac_address,
-            address=nic.ip4_address or "",
-            hostname=vm.name,
-            default=nic.is_default,
+            mac=row.mac_address, address=row.ip4_address, hostname=row.name, default=row.is_default
         )
-        for nic, vm in served_nics(session, network=network)
+        for row in served
     )
 
 
@@ -197,6 +199,7 @@ def _guest(
     session: Session,
     *,
     network: Network,
+    served: Sequence[ServedNic],
     interface: str,
     zone: Zone,
     vpc: Vpc | None,
@@ -228,11 +231,11 @@ def _guest(
         or f"cs{network.account_id}cloud.internal",
         dns=dns,
         dhcp=_dhcp(options, router=network.gateway),
-        hosts=_dhcp_hosts(session, network),
+        hosts=_dhcp_hosts(served),
         egress_default_allow=offering.egress_default_allow,
         egress=tuple(_traffic(rule, _split(rule.dest_cidrs)) for rule in egress),
         acl=_acl(session, network) if network.vpc_id is not None else None,
-        vm_data=vm_data(session, network=network, region=region),
+        vm_data=vm_data(session, served=served, region=region),
     )
 
 
@@ -366,20 +369,10 @@ def _nic_rules(
     )
 
 
-def _security_groups(session: Session, networks: Sequence[Network]) -> list[cfg.SecurityGroupRules]:
-    """Each live NIC's rules from its VM's groups. One query per kind of row, whatever the
+def _security_groups(session: Session, served: Sequence[ServedNic]) -> list[cfg.SecurityGroupRules]:
+    """Each served NIC's rules from its VM's groups. One query per kind of row, whatever the
     number of VMs: a group's members are read once, not once per VM that refers to them."""
-    nics = session.execute(
-        select(Nic, VirtualMachine)
-        .join(VirtualMachine, Nic.vm_id == VirtualMachine.id)
-        .where(
-            Nic.network_id.in_([n.id for n in networks]),
-            Nic.ip4_address.is_not(None),
-            VirtualMachine.state.not_in(GONE_VM_STATES),
-        )
-        .order_by(Nic.id)
-    ).all()
-    rules_by_vm = _rules_by_vm(session, {vm.id for _, vm in nics})
+    rules_by_vm = _rules_by_vm(session, {row.vm_id for row in served})
     members = _group_addresses(
         session,
         {
@@ -390,9 +383,9 @@ def _security_groups(session: Session, networks: Sequence[Network]) -> list[cfg.
         },
     )
     return [
-        _nic_rules(nic.ip4_address or "", rules_by_vm[vm.id], members)
-        for nic, vm in nics
-        if vm.id in rules_by_vm
+        _nic_rules(row.ip4_address, rules_by_vm[row.vm_id], members)
+        for row in served
+        if row.vm_id in rules_by_vm
     ]
 
 
@@ -570,9 +563,19 @@ def gather(
         )
         for index, network in enumerate(networks)
     ]
+    served = served_nics(session, network_ids=[network.id for network in networks])
+    by_network: dict[int, list[ServedNic]] = {}
+    for row in served:
+        by_network.setdefault(row.network_id, []).append(row)
     guests = [
         _guest(
-            session, network=network, interface=interface.name, zone=zone, vpc=vpc, region=region
+            session,
+            network=network,
+            served=by_network.get(network.id, []),
+            interface=interface.name,
+            zone=zone,
+            vpc=vpc,
+            region=region,
         )
         for network, interface in zip(networks, guest_interfaces, strict=True)
     ]
@@ -602,7 +605,7 @@ def gather(
         static_nat=public.static_nat,
         port_forwards=public.port_forwards,
         load_balancers=public.load_balancers,
-        security_groups=tuple(_security_groups(session, networks)),
+        security_groups=tuple(_security_groups(session, served)),
         static_routes=routes.main,
         route_tables=routes.tables,
         remote_access_vpn=_remote_access(session, secrets, router, ips),

@@ -12,6 +12,8 @@ for that owner.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +22,6 @@ from native.drivers.network import base as cfg
 from native.model import (
     Account,
     AwsId,
-    Network,
     Nic,
     PublicIpAddress,
     Role,
@@ -72,9 +73,28 @@ def _public_ips(session: Session, vm_ids: list[int]) -> dict[tuple[int, str], st
     return {(vm_id, str(vm_ip)): address for vm_id, vm_ip, address in rows if vm_id is not None}
 
 
+class ServedNic(NamedTuple):
+    """What the router needs of one NIC it serves and of its VM (one row, no ORM objects:
+    a router's configuration is gathered again on every change to its networks)."""
+
+    network_id: int
+    mac_address: str
+    ip4_address: str
+    is_default: bool
+    vm_id: int
+    vm_uuid: str
+    name: str
+    instance_name: str
+    account_id: int
+    zone_id: int
+    service_offering_id: int
+    template_id: int
+    keypairs: str | None
+    user_data: str | None
+
+
 def _meta_data(
-    vm: VirtualMachine,
-    nic: Nic,
+    row: ServedNic,
     *,
     instance_id: str | None,
     image_id: str | None,
@@ -84,13 +104,13 @@ def _meta_data(
     public_ip: str | None,
 ) -> tuple[tuple[str, str], ...]:
     items = {
-        "instance-id": instance_id or vm.instance_name,
-        "vm-id": vm.uuid,
+        "instance-id": instance_id or row.instance_name,
+        "vm-id": row.vm_uuid,
         "ami-id": image_id or "",
-        "hostname": vm.name,
-        "local-hostname": vm.name,
-        "local-ipv4": nic.ip4_address or "",
-        "mac": nic.mac_address,
+        "hostname": row.name,
+        "local-hostname": row.name,
+        "local-ipv4": row.ip4_address,
+        "mac": row.mac_address,
         "instance-type": offering,
         "service-offering": offering,
         "availability-zone": zone,
@@ -102,71 +122,87 @@ def _meta_data(
     return tuple(sorted((path, value) for path, value in items.items() if value))
 
 
-def _public_keys(vm: VirtualMachine) -> tuple[tuple[str, str], ...]:
+def _public_keys(row: ServedNic) -> tuple[tuple[str, str], ...]:
     return tuple(
-        (str(pair["name"]), str(pair["publickey"])) for pair in json.loads(vm.keypairs or "[]")
+        (str(pair["name"]), str(pair["publickey"])) for pair in json.loads(row.keypairs or "[]")
     )
 
 
-def served_nics(session: Session, *, network: Network) -> list[tuple[Nic, VirtualMachine]]:
-    """The addressed NICs of `network` whose VMs the router still serves (a DHCP lease and
-    metadata each), with their VMs, in NIC order."""
+def served_nics(session: Session, *, network_ids: Sequence[int]) -> list[ServedNic]:
+    """The addressed NICs of the networks `network_ids` whose VMs the router still serves
+    (a DHCP lease, metadata and security group rules each), in NIC order."""
+    if not network_ids:
+        return []
     rows = session.execute(
-        select(Nic, VirtualMachine)
+        select(
+            Nic.network_id,
+            Nic.mac_address,
+            Nic.ip4_address,
+            Nic.is_default,
+            VirtualMachine.id,
+            VirtualMachine.uuid,
+            VirtualMachine.name,
+            VirtualMachine.instance_name,
+            VirtualMachine.account_id,
+            VirtualMachine.zone_id,
+            VirtualMachine.service_offering_id,
+            VirtualMachine.template_id,
+            VirtualMachine.keypairs,
+            VirtualMachine.user_data,
+        )
         .join(VirtualMachine, Nic.vm_id == VirtualMachine.id)
         .where(
-            Nic.network_id == network.id,
+            Nic.network_id.in_(list(network_ids)),
             Nic.ip4_address.is_not(None),
             VirtualMachine.state.not_in(GONE_VM_STATES),
         )
         .order_by(Nic.id)
     )
-    return [(nic, vm) for nic, vm in rows.tuples()]
+    return [ServedNic._make(row) for row in rows]
 
 
 def _offering_names(session: Session, ids: set[int]) -> dict[int, str]:
     rows = session.execute(
         select(ServiceOffering.id, ServiceOffering.name).where(ServiceOffering.id.in_(ids))
     )
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows}
 
 
 def _template_uuids(session: Session, ids: set[int]) -> dict[int, str]:
     rows = session.execute(select(Template.id, Template.uuid).where(Template.id.in_(ids)))
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows}
 
 
-def vm_data(session: Session, *, network: Network, region: str) -> tuple[cfg.VmData, ...]:
-    """The data of every guest `served_nics` finds, in NIC order."""
-    rows = served_nics(session, network=network)
-    if not rows:
+def vm_data(
+    session: Session, *, served: Sequence[ServedNic], region: str
+) -> tuple[cfg.VmData, ...]:
+    """The data of every guest of `served` (one network's rows of `served_nics`), in order."""
+    if not served:
         return ()
-    vms = [vm for _, vm in rows]
-    offerings = _offering_names(session, {vm.service_offering_id for vm in vms})
-    templates = _template_uuids(session, {vm.template_id for vm in vms})
-    instances = _aws_ids(session, "instance", [vm.uuid for vm in vms])
+    offerings = _offering_names(session, {row.service_offering_id for row in served})
+    templates = _template_uuids(session, {row.template_id for row in served})
+    instances = _aws_ids(session, "instance", [row.vm_uuid for row in served])
     images = _aws_ids(session, "image", list(templates.values()))
-    admins = _root_admin_owners(session, {vm.account_id for vm in vms})
+    admins = _root_admin_owners(session, {row.account_id for row in served})
     zones = {
         root_admin: _zone_names(session, region=region, root_admin=root_admin)
-        for root_admin in {vm.account_id in admins for vm in vms}
+        for root_admin in {row.account_id in admins for row in served}
     }
-    public = _public_ips(session, [vm.id for vm in vms])
+    public = _public_ips(session, [row.vm_id for row in served])
     return tuple(
         cfg.VmData(
-            address=nic.ip4_address or "",
+            address=row.ip4_address,
             meta_data=_meta_data(
-                vm,
-                nic,
-                instance_id=instances.get(vm.uuid),
-                image_id=images.get(templates.get(vm.template_id, "")),
-                zone=zones[vm.account_id in admins].get(vm.zone_id, ""),
+                row,
+                instance_id=instances.get(row.vm_uuid),
+                image_id=images.get(templates.get(row.template_id, "")),
+                zone=zones[row.account_id in admins].get(row.zone_id, ""),
                 region=region,
-                offering=offerings.get(vm.service_offering_id, ""),
-                public_ip=public.get((vm.id, nic.ip4_address or "")),
+                offering=offerings.get(row.service_offering_id, ""),
+                public_ip=public.get((row.vm_id, row.ip4_address)),
             ),
-            public_keys=_public_keys(vm),
-            user_data=vm.user_data,
+            public_keys=_public_keys(row),
+            user_data=row.user_data,
         )
-        for nic, vm in rows
+        for row in served
     )
