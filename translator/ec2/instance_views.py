@@ -125,21 +125,53 @@ class Lookups:
     zones: dict[str, str]
 
 
+def _listed(ctx: QueryContext, command: str, key: str, **params: str) -> list[dict[str, Any]]:
+    """The rows of a native list command narrowed to one resource (`params`); none if that
+    resource is gone or not the caller's to see."""
+    try:
+        return ctx.listing(command, key, listall=True, **params)
+    except NativeFailure:
+        return []
+
+
+def _vpc_of_networks(ctx: QueryContext, network_uuids: set[str]) -> dict[str, str]:
+    """The VPC uuid of each of `network_uuids` that is a VPC tier. One network is asked for
+    by id; more are matched up from one listing of all the caller sees, so the cost does not
+    grow with their number."""
+    if len(network_uuids) == 1:
+        networks = _listed(ctx, "listNetworks", "network", id=next(iter(network_uuids)))
+    else:
+        networks = ctx.listing("listNetworks", "network", listall=True)
+    return {
+        str(network["id"]): str(network["vpcid"])
+        for network in networks
+        if str(network["id"]) in network_uuids and network.get("vpcid")
+    }
+
+
+def _volumes_of(
+    ctx: QueryContext, vms: Sequence[dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The attached volumes of each of `vms`, by VM uuid: those of one VM asked for by its
+    id, those of more from one listing of all the caller sees."""
+    if len(vms) == 1:
+        found = _listed(ctx, "listVolumes", "volume", virtualmachineid=str(vms[0]["id"]))
+    else:
+        found = ctx.listing("listVolumes", "volume", listall=True)
+    volumes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for volume in found:
+        if volume.get("virtualmachineid"):
+            volumes[str(volume["virtualmachineid"])].append(volume)
+    return volumes
+
+
 def lookups(ctx: QueryContext, vms: Sequence[dict[str, Any]]) -> Lookups:
     """The AWS ids, networks, volumes and zone names that `vms` refer to."""
     nics = [nic for vm in vms for nic in vm.get("nic") or []]
     network_uuids = {str(nic["networkid"]) for nic in nics}
-    vpc_uuids: dict[str, str] = {}
-    if network_uuids:
-        for network in ctx.listing("listNetworks", "network", listall=True):
-            if str(network["id"]) in network_uuids and network.get("vpcid"):
-                vpc_uuids[str(network["id"])] = str(network["vpcid"])
+    vpc_uuids = _vpc_of_networks(ctx, network_uuids) if network_uuids else {}
     vpc_ids = ctx.ids.aws_ids("vpc", set(vpc_uuids.values()))
-    volumes: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    if vms:
-        for volume in ctx.listing("listVolumes", "volume", listall=True):
-            if volume.get("virtualmachineid"):
-                volumes[str(volume["virtualmachineid"])].append(volume)
+    volumes = _volumes_of(ctx, vms) if vms else {}
     all_volumes = [volume for group in volumes.values() for volume in group]
     return Lookups(
         instance_ids=ctx.ids.aws_ids("instance", [str(vm["id"]) for vm in vms]),
