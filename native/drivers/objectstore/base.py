@@ -7,9 +7,11 @@ move in fixed-size chunks in both directions, so memory stays flat whatever the 
 from __future__ import annotations
 
 import abc
+import collections
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import ClassVar, Protocol, Self
@@ -109,12 +111,25 @@ class ChunkReader:
         return chunk
 
 
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="object-md5")
+"""Hashes the chunks of large streams while their readers go on receiving and writing
+(hashlib lets go of the GIL on large buffers). One thread: each stream's chunks are hashed
+in the order they were read."""
+
+_HASHING_AHEAD = 4
+"""At most this many chunks of one stream wait to be hashed; the reader then waits, so
+memory stays flat when hashing is the slower side."""
+
+
 class HashingReader:
     """Reads `source` for a writer, counting and hashing what passes.
 
     With `size` given, it gives exactly that many bytes and raises IncompleteStream if the
     source ends early; without it, it reads to the end. An error of the source itself
     propagates unchanged, and `source_failed` tells the writer it was not its own.
+
+    The first chunk is hashed as it passes; later ones on a hashing thread, alongside the
+    reading and writing, and `stored` waits for them.
     """
 
     def __init__(self, source: Readable, *, size: int | None) -> None:
@@ -123,6 +138,7 @@ class HashingReader:
         self.count = 0
         self.source_failed = False
         self.digest = hashlib.md5(usedforsecurity=False)
+        self._hashing: collections.deque[Future[None]] = collections.deque()
 
     def read(self, size: int = -1, /) -> bytes:
         want = CHUNK if size is None or size < 0 else size
@@ -137,8 +153,13 @@ class HashingReader:
             raise
         if not chunk and self.expected is not None and self.count < self.expected:
             raise IncompleteStream(f"The stream ended after {self.count} of {self.expected} bytes")
+        if self.count == 0:
+            self.digest.update(chunk)
+        elif chunk:
+            if len(self._hashing) >= _HASHING_AHEAD:
+                self._hashing.popleft().result()
+            self._hashing.append(_HASHER.submit(self.digest.update, chunk))
         self.count += len(chunk)
-        self.digest.update(chunk)
         return chunk
 
     def chunks(self) -> Iterator[bytes]:
@@ -147,6 +168,9 @@ class HashingReader:
             yield chunk
 
     def stored(self) -> Stored:
+        """The size and MD5 of everything read, once every chunk is hashed."""
+        while self._hashing:
+            self._hashing.popleft().result()
         return Stored(size=self.count, md5=self.digest.hexdigest())
 
 

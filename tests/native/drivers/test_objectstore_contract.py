@@ -101,6 +101,13 @@ def test_put_get_and_ranges(store: ObjectStore, container: str) -> None:
     assert max(len(chunk) for chunk in chunks) <= CHUNK
 
 
+def test_a_put_of_many_chunks_hashes_them_in_order(store: ObjectStore, container: str) -> None:
+    data = os.urandom(CHUNK * 7 + 5)
+    stored = store.put(container=container, path="many", source=io.BytesIO(data), size=len(data))
+    assert (stored.size, stored.md5) == (len(data), hashlib.md5(data).hexdigest())
+    assert read_all(store, container, "many") == data
+
+
 def test_sizes_and_empty_objects(store: ObjectStore, container: str) -> None:
     stored = store.put(container=container, path="empty", source=io.BytesIO(b""), size=0)
     assert stored.size == 0 and stored.md5 == hashlib.md5(b"").hexdigest()
