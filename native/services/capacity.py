@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, case, update
 from sqlalchemy.orm import Session
@@ -34,8 +35,21 @@ FactorMemo = dict[int, tuple[float, float]]
 """CPU and memory overprovisioning factors by cluster id, as `host_limits` read them."""
 
 
+class HostSize(Protocol):
+    """What the limits of a host are made of (a Host, or a planner's candidate row)."""
+
+    @property
+    def cluster_id(self) -> int: ...
+    @property
+    def cpu_number(self) -> int: ...
+    @property
+    def cpu_speed(self) -> int: ...
+    @property
+    def memory_total(self) -> int: ...
+
+
 def host_limits(
-    session: Session, settings: Settings, host: Host, *, memo: FactorMemo | None = None
+    session: Session, settings: Settings, host: HostSize, *, memo: FactorMemo | None = None
 ) -> HostLimits:
     """Total CPU and memory times the cluster's overprovisioning factors. With `memo`,
     the factors of a cluster are read once for all its hosts (a plan, a page of hosts)."""

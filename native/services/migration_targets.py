@@ -54,6 +54,6 @@ def migration_targets(
     )
     return MigrationTargets(
         hosts=hosts,
-        suitable=frozenset(host.id for host in planned),
+        suitable=frozenset(planned),
         tied_cluster_id=request.cluster_id,
     )

@@ -191,10 +191,12 @@ def placement_request(
 
 
 def _reserve_first(
-    session: Session, runtime: Runtime, vm: VirtualMachine, hosts: list[Host]
+    session: Session, runtime: Runtime, vm: VirtualMachine, host_ids: list[int]
 ) -> Host | None:
-    for host in hosts:
-        if capacity.reserve_host(
+    """The first of the planned hosts that the VM's CPU and memory could be reserved on."""
+    for host_id in host_ids:
+        host = session.get(Host, host_id)
+        if host is not None and capacity.reserve_host(
             session, runtime.settings, host=host, cpu=vm_cpu(vm), memory_mib=vm.memory
         ):
             return host
@@ -305,14 +307,14 @@ def _prepare_volumes(
 
 
 def _try_host(
-    session: Session, runtime: Runtime, *, vm: VirtualMachine, hosts: list[Host], steps: Steps
+    session: Session, runtime: Runtime, *, vm: VirtualMachine, host_ids: list[int], steps: Steps
 ) -> Host:
     """Reserve the first host with room, create the volumes and start the VM there.
 
     DriverError if the host failed to start it (its reservation is then given back).
     """
     with Steps(session) as attempt:
-        host = _reserve_first(session, runtime, vm, hosts)
+        host = _reserve_first(session, runtime, vm, host_ids)
         if host is None:
             raise InsufficientCapacity(
                 f"Unable to create a deployment for VM {vm.instance_name}: the suitable hosts "
@@ -367,8 +369,8 @@ def _start_somewhere(
     while True:
         request = placement_request(session, vm, host_id=host_id, avoid=frozenset(avoid))
         try:
-            hosts = planner.plan(session, runtime.settings, request=request)
-            return _try_host(session, runtime, vm=vm, hosts=hosts, steps=steps)
+            host_ids = planner.plan(session, runtime.settings, request=request)
+            return _try_host(session, runtime, vm=vm, host_ids=host_ids, steps=steps)
         except InsufficientCapacity:
             if failure is not None:
                 raise failure from None

@@ -10,14 +10,37 @@ import abc
 from typing import Any, ClassVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import aliased
 
 from native.model import Cluster, Host, Pod, SettingValue, Zone
 from native.services import capacity
-from native.services.planner.request import HOST_AFFINITY, HOST_ANTI_AFFINITY, PlanContext
+from native.services.planner.request import (
+    HOST_AFFINITY,
+    HOST_ANTI_AFFINITY,
+    Candidate,
+    PlanContext,
+)
 from native.services.stores import tag_set, zone_pools
 
-HostQuery = Select[Host]
+HostQuery = Select[*tuple[Any, ...]]
+"""The candidates' query: rows of `CANDIDATE_COLUMNS`, in that order."""
+
+CANDIDATE_COLUMNS = (
+    Host.id,
+    Host.pod_id,
+    Host.cluster_id,
+    Host.status,
+    Host.resource_state,
+    Host.cpu_number,
+    Host.cpu_speed,
+    Host.memory_total,
+    Host.cpu_used,
+    Host.memory_used,
+    Host.host_tags,
+    Cluster.allocation_state,
+    Pod.allocation_state,
+    Zone.allocation_state,
+)
+"""The columns of a `Candidate`, in its fields' order."""
 
 FILTERS: dict[str, type[HostFilter]] = {}
 """Every filter class by its setting name."""
@@ -38,7 +61,7 @@ class HostFilter(abc.ABC):
         return query
 
     @abc.abstractmethod
-    def passes(self, ctx: PlanContext, host: Host) -> bool:
+    def passes(self, ctx: PlanContext, host: Candidate) -> bool:
         """Whether the host passes this filter."""
 
 
@@ -46,29 +69,21 @@ class EnabledFilter(HostFilter, name="enabled"):
     """Hosts that are Up and Enabled, in an Enabled cluster, pod and zone."""
 
     def narrow(self, ctx: PlanContext, query: HostQuery) -> HostQuery:
-        pod = aliased(Pod)
-        zone = aliased(Zone)
-        return (
-            query.join(Cluster, Cluster.id == Host.cluster_id)
-            .join(pod, pod.id == Host.pod_id)
-            .join(zone, zone.id == Host.zone_id)
-            .where(
-                Host.status == "Up",
-                Host.resource_state == "Enabled",
-                Cluster.allocation_state == "Enabled",
-                pod.allocation_state == "Enabled",
-                zone.allocation_state == "Enabled",
-            )
+        return query.where(
+            Host.status == "Up",
+            Host.resource_state == "Enabled",
+            Cluster.allocation_state == "Enabled",
+            Pod.allocation_state == "Enabled",
+            Zone.allocation_state == "Enabled",
         )
 
-    def passes(self, ctx: PlanContext, host: Host) -> bool:
-        pod = host.cluster.pod
+    def passes(self, ctx: PlanContext, host: Candidate) -> bool:
         return (
             host.status == "Up"
             and host.resource_state == "Enabled"
-            and host.cluster.allocation_state == "Enabled"
-            and pod.allocation_state == "Enabled"
-            and pod.zone.allocation_state == "Enabled"
+            and host.cluster_state == "Enabled"
+            and host.pod_state == "Enabled"
+            and host.zone_state == "Enabled"
         )
 
 
@@ -97,7 +112,7 @@ class CapacityFilter(HostFilter, name="capacity"):
             Host.memory_used + memory <= Host.memory_total * mem_factor,
         )
 
-    def passes(self, ctx: PlanContext, host: Host) -> bool:
+    def passes(self, ctx: PlanContext, host: Candidate) -> bool:
         limits = ctx.limits(host)
         memory = ctx.request.memory_mib * capacity.MIB
         return (
@@ -109,7 +124,7 @@ class CapacityFilter(HostFilter, name="capacity"):
 class HostTagsFilter(HostFilter, name="hosttags"):
     """Hosts carrying every host tag of the offering."""
 
-    def passes(self, ctx: PlanContext, host: Host) -> bool:
+    def passes(self, ctx: PlanContext, host: Candidate) -> bool:
         return ctx.request.host_tags <= tag_set(host.host_tags)
 
 
@@ -120,7 +135,7 @@ class StorageTagsFilter(HostFilter, name="storagetags"):
     def __init__(self) -> None:
         self._roomy: set[int | None] | None = None
 
-    def passes(self, ctx: PlanContext, host: Host) -> bool:
+    def passes(self, ctx: PlanContext, host: Candidate) -> bool:
         if ctx.request.volume_bytes == 0:
             return True
         if self._roomy is None:
@@ -143,7 +158,7 @@ def _scopes_with_room(ctx: PlanContext) -> set[int | None]:
 class AffinityFilter(HostFilter, name="affinity"):
     """With a host-affinity group, only the host where its other members are placed."""
 
-    def passes(self, ctx: PlanContext, host: Host) -> bool:
+    def passes(self, ctx: PlanContext, host: Candidate) -> bool:
         hosts = ctx.member_hosts(HOST_AFFINITY)
         return not hosts or host.id in hosts
 
@@ -151,16 +166,23 @@ class AffinityFilter(HostFilter, name="affinity"):
 class AntiAffinityFilter(HostFilter, name="antiaffinity"):
     """With a host-anti-affinity group, never a host where another member is placed."""
 
-    def passes(self, ctx: PlanContext, host: Host) -> bool:
+    def passes(self, ctx: PlanContext, host: Candidate) -> bool:
         hosts = ctx.member_hosts(HOST_ANTI_AFFINITY)
         return not hosts or host.id not in hosts
 
 
 def base_query(ctx: PlanContext) -> HostQuery:
     """The hosts any placement may consider: live routing hosts of the zone, narrowed by the
-    request's pinned host or cluster, its hypervisor and the hosts to avoid."""
+    request's pinned host or cluster, its hypervisor and the hosts to avoid; with their
+    cluster's, pod's and zone's allocation states."""
     request = ctx.request
-    query = select(Host).where(
+    query = (
+        select(*CANDIDATE_COLUMNS)
+        .join(Cluster, Cluster.id == Host.cluster_id)
+        .join(Pod, Pod.id == Host.pod_id)
+        .join(Zone, Zone.id == Host.zone_id)
+    )
+    query = query.where(
         Host.zone_id == request.zone_id,
         Host.removed.is_(None),
         Host.host_type == "Routing",

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from native.model import Host, VirtualMachine
 from native.services.errors import InsufficientCapacity
 from native.services.planner.filters import FILTERS, HostFilter, base_query
-from native.services.planner.request import PlacementRequest, PlanContext
+from native.services.planner.request import Candidate, PlacementRequest, PlanContext
 from native.services.planner.weighers import WEIGHERS, HostWeigher, scores
 from native.services.settings import Settings
 
@@ -43,11 +43,13 @@ class Planner(abc.ABC):
             PLANNERS[name] = cls
 
     @abc.abstractmethod
-    def order(self, ctx: PlanContext, hosts: Sequence[Host], score: dict[int, float]) -> list[Host]:
+    def order(
+        self, ctx: PlanContext, hosts: Sequence[Candidate], score: dict[int, float]
+    ) -> list[Candidate]:
         """The hosts in the order they should be tried."""
 
 
-def _by_score(hosts: Sequence[Host], score: dict[int, float]) -> list[Host]:
+def _by_score(hosts: Sequence[Candidate], score: dict[int, float]) -> list[Candidate]:
     return sorted(hosts, key=lambda host: (-score[host.id], host.id))
 
 
@@ -69,19 +71,25 @@ def _account_vms(
 
 
 class FirstFitPlanner(Planner, name="firstfit"):
-    def order(self, ctx: PlanContext, hosts: Sequence[Host], score: dict[int, float]) -> list[Host]:
+    def order(
+        self, ctx: PlanContext, hosts: Sequence[Candidate], score: dict[int, float]
+    ) -> list[Candidate]:
         return _by_score(hosts, score)
 
 
 class RandomPlanner(Planner, name="random"):
-    def order(self, ctx: PlanContext, hosts: Sequence[Host], score: dict[int, float]) -> list[Host]:
+    def order(
+        self, ctx: PlanContext, hosts: Sequence[Candidate], score: dict[int, float]
+    ) -> list[Candidate]:
         shuffled = list(hosts)
         random.shuffle(shuffled)
         return shuffled
 
 
 class UserDispersingPlanner(Planner, name="userdispersing"):
-    def order(self, ctx: PlanContext, hosts: Sequence[Host], score: dict[int, float]) -> list[Host]:
+    def order(
+        self, ctx: PlanContext, hosts: Sequence[Candidate], score: dict[int, float]
+    ) -> list[Candidate]:
         counts = _account_vms(ctx, VirtualMachine.host_id, {host.id for host in hosts})
         return sorted(hosts, key=lambda host: (counts.get(host.id, 0), -score[host.id], host.id))
 
@@ -89,7 +97,9 @@ class UserDispersingPlanner(Planner, name="userdispersing"):
 class _UserConcentratedPod(Planner):
     shuffle: ClassVar[bool] = False
 
-    def order(self, ctx: PlanContext, hosts: Sequence[Host], score: dict[int, float]) -> list[Host]:
+    def order(
+        self, ctx: PlanContext, hosts: Sequence[Candidate], score: dict[int, float]
+    ) -> list[Candidate]:
         counts = _account_vms(ctx, VirtualMachine.pod_id, {host.pod_id for host in hosts})
         within = {host.id: random.random() if self.shuffle else 0.0 for host in hosts}
         return sorted(
@@ -123,8 +133,9 @@ def _named(text: str, registry: dict[str, Any], what: str) -> list[Any]:
     return chosen
 
 
-def plan(session: Session, settings: Settings, *, request: PlacementRequest) -> list[Host]:
-    """The hosts that may take the VM, best first; InsufficientCapacity (533) if none.
+def plan(session: Session, settings: Settings, *, request: PlacementRequest) -> list[int]:
+    """The ids of the hosts that may take the VM, best first; InsufficientCapacity (533) if
+    none.
 
     Nothing is reserved: the caller takes capacity with `capacity.reserve_host` on the
     hosts in order, since another placement may win a host meanwhile.
@@ -139,7 +150,7 @@ def plan(session: Session, settings: Settings, *, request: PlacementRequest) -> 
     query = base_query(ctx)
     for host_filter in filters:
         query = host_filter.narrow(ctx, query)
-    hosts = list(session.scalars(query.options(selectinload(Host.cluster)).order_by(Host.id)))
+    hosts = [Candidate._make(row) for row in session.execute(query.order_by(Host.id))]
     ctx.read_factors(hosts)
     log.info("planner: %d hosts of zone %d pass the SQL conditions", len(hosts), request.zone_id)
     for host_filter in filters:
@@ -153,4 +164,4 @@ def plan(session: Session, settings: Settings, *, request: PlacementRequest) -> 
         )
     algorithm = str(settings.get(session, "vm.allocation.algorithm"))
     planner = PLANNERS.get(algorithm, FirstFitPlanner)()
-    return planner.order(ctx, hosts, scores(ctx, hosts, weighers))
+    return [host.id for host in planner.order(ctx, hosts, scores(ctx, hosts, weighers))]

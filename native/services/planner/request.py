@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from native.model import AffinityGroup, AffinityGroupVm, Host, VirtualMachine
+from native.model import AffinityGroup, AffinityGroupVm, VirtualMachine
 from native.services import capacity
 from native.services.settings import Settings
 
@@ -40,6 +41,27 @@ class PlacementRequest:
     avoid_host_ids: frozenset[int] = frozenset()
 
 
+class Candidate(NamedTuple):
+    """What filters, weighers and planners read of a host that may take the VM: its own
+    columns, and the allocation states of its cluster, pod and zone (one row of
+    `filters.base_query`; no ORM object, as a large zone has thousands of candidates)."""
+
+    id: int
+    pod_id: int
+    cluster_id: int
+    status: str
+    resource_state: str
+    cpu_number: int
+    cpu_speed: int
+    memory_total: int
+    cpu_used: int
+    memory_used: int
+    host_tags: str | None
+    cluster_state: str
+    pod_state: str
+    zone_state: str
+
+
 @dataclass(kw_only=True)
 class PlanContext:
     """One planning round: the request, the database and what filters computed once."""
@@ -51,7 +73,7 @@ class PlanContext:
     _factors: capacity.FactorMemo = field(default_factory=dict)
     _group_hosts: dict[str, frozenset[int] | None] = field(default_factory=dict)
 
-    def read_factors(self, hosts: Sequence[Host]) -> None:
+    def read_factors(self, hosts: Sequence[Candidate]) -> None:
         """Read the overprovisioning factors of the hosts' clusters at once, for `limits`."""
         self._factors.update(
             capacity.cluster_factors(
@@ -59,7 +81,7 @@ class PlanContext:
             )
         )
 
-    def limits(self, host: Host) -> capacity.HostLimits:
+    def limits(self, host: Candidate) -> capacity.HostLimits:
         """The host's allocatable CPU and memory (its cluster's overprovisioning applied)."""
         if host.id not in self._limits:
             self._limits[host.id] = capacity.host_limits(

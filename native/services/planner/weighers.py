@@ -10,9 +10,8 @@ import abc
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from native.model import Host
 from native.services import capacity
-from native.services.planner.request import PlanContext
+from native.services.planner.request import Candidate, PlanContext
 
 WEIGHERS: dict[str, type[HostWeigher]] = {}
 """Every weigher class by its setting name."""
@@ -30,26 +29,26 @@ class HostWeigher(abc.ABC):
         WEIGHERS[name] = cls
 
     @abc.abstractmethod
-    def weigh(self, ctx: PlanContext, host: Host) -> float:
+    def weigh(self, ctx: PlanContext, host: Candidate) -> float:
         """The host's raw weight; larger is better."""
 
 
 class FreeMemoryWeigher(HostWeigher, name="freememory"):
     """Prefers hosts with more unallocated memory (spreads load)."""
 
-    def weigh(self, ctx: PlanContext, host: Host) -> float:
+    def weigh(self, ctx: PlanContext, host: Candidate) -> float:
         return float(ctx.limits(host).memory - host.memory_used) / capacity.MIB
 
 
 class FreeCpuWeigher(HostWeigher, name="freecpu"):
     """Prefers hosts with more unallocated CPU MHz."""
 
-    def weigh(self, ctx: PlanContext, host: Host) -> float:
+    def weigh(self, ctx: PlanContext, host: Candidate) -> float:
         return float(ctx.limits(host).cpu - host.cpu_used)
 
 
 def scores(
-    ctx: PlanContext, hosts: Sequence[Host], weighers: Sequence[HostWeigher]
+    ctx: PlanContext, hosts: Sequence[Candidate], weighers: Sequence[HostWeigher]
 ) -> dict[int, float]:
     """Each host's score: the sum of its normalised weights times the multipliers."""
     total = {host.id: 0.0 for host in hosts}
