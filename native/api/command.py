@@ -205,10 +205,15 @@ class ListCommand(Command):
         query: Select[R],
         *order: ColumnElement[Any] | InstrumentedAttribute[Any],
     ) -> tuple[Sequence[R], int]:
-        """The requested page of the query's rows in `order`, and the count across all pages."""
-        count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        """The requested page of the query's rows in `order`, and the count across all pages.
+
+        The rows are counted by a query of their own only when the page does not tell the
+        count: a page that is not the last (full), or an empty one past the first."""
         offset, limit = self.paging(ctx)
         rows = ctx.session.scalars(query.order_by(*order).offset(offset).limit(limit)).all()
+        if limit is None or 0 < len(rows) < limit or (not rows and offset == 0):
+            return rows, offset + len(rows)
+        count = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         return rows, count
 
     def page_of_items(self, ctx: CommandContext, items: Sequence[R]) -> Sequence[R]:

@@ -61,6 +61,9 @@ def test_filters_and_paging(
     assert [p["count"] for p in pages] == [4, 4]
     assert len(pages[0]["virtualmachine"]) == 3 and len(pages[1]["virtualmachine"]) == 1
     assert {vm["id"] for p in pages for vm in p["virtualmachine"]} == mine
+    exact = user.listVirtualMachines(page=1, pagesize=4)
+    assert (exact["count"], len(exact["virtualmachine"])) == (4, 4)
+    assert user.listVirtualMachines(page=3, pagesize=2).get("virtualmachine", []) == []
 
     succeeded(
         user,
