@@ -51,6 +51,34 @@ def test_host_tags_choose_the_tagged_host(admin: CloudStack, tmp_path: Path) -> 
     assert job["jobstatus"] == 2 and job["jobresult"]["errorcode"] == 533
 
 
+def test_a_disabled_host_cluster_or_pod_takes_no_vm(admin: CloudStack, tmp_path: Path) -> None:
+    zone = build_zone(admin, root=tmp_path, hosts=2)
+    template = ready_template(admin, zone, root=tmp_path)
+    so = offering(admin)
+
+    def refused() -> bool:
+        job = job_result(
+            admin,
+            admin.deployVirtualMachine(
+                zoneid=zone.id, serviceofferingid=so["id"], templateid=template["id"]
+            ),
+        )
+        return job["jobstatus"] == 2 and job["jobresult"]["errorcode"] == 533
+
+    first, second = (host["id"] for host in zone.hosts)
+    admin.updateHost(id=first, allocationstate="Disable")
+    assert {deploy(admin, zone, so, template)["hostid"] for _ in range(2)} == {second}
+    admin.updateHost(id=first, allocationstate="Enable")
+    for update, target in (
+        (admin.updateCluster, zone.cluster["id"]),
+        (admin.updatePod, zone.pod["id"]),
+    ):
+        update(id=target, allocationstate="Disabled")
+        assert refused()
+        update(id=target, allocationstate="Enabled")
+    assert deploy(admin, zone, so, template)["state"] == "Running"
+
+
 def test_storage_tags_need_a_tagged_pool(admin: CloudStack, tmp_path: Path) -> None:
     zone = build_zone(admin, root=tmp_path, hosts=1, pool_tags="ssd")
     template = ready_template(admin, zone, root=tmp_path)
